@@ -1,0 +1,290 @@
+//! Logger configuration: the types, their defaults, and where they come
+//! from.
+//!
+//! A [`Config`] is plain data. Build one in code, or parse a JSON or TOML
+//! document with [`Config::parse`]; parsing validates every value and names
+//! the path of the first bad one (`sinks[1].path: must be an absolute
+//! path`). `ASYNCLOG_*` environment variables then override the documented
+//! keys, and `${VAR}` inside string values is replaced from the environment.
+//! With no document at all, [`Config::default`] logs NDJSON to stdout at
+//! `INFO`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::level::Level;
+use crate::record::Limits;
+
+mod parse;
+
+pub use parse::{ConfigError, Format};
+
+/// What a full queue does with one more event or batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Wait for room. Nothing is lost; the producer (or, for a sink queue,
+    /// the worker) waits.
+    Block,
+    /// Drop the event or batch being added, and count it.
+    DropNewest,
+    /// Drop the oldest queued event or batch to make room, and count it.
+    DropOldest,
+}
+
+impl Policy {
+    /// The name used in configuration documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Block => "block",
+            Policy::DropNewest => "drop_newest",
+            Policy::DropOldest => "drop_oldest",
+        }
+    }
+}
+
+/// The whole configuration of one logger and its sinks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Name written in the `logger` key of each record. Default `"app"`.
+    pub name: String,
+    /// Events below this level are filtered at the call. Default `Info`.
+    pub level: Level,
+    /// The logger's event queue.
+    pub queue: QueueConfig,
+    /// How the worker groups encoded records for sinks.
+    pub batch: BatchConfig,
+    /// Size limits applied to every event at the call.
+    pub limits: Limits,
+    /// Fraction of sampled events (below `Error`, not `Audit` or `Security`)
+    /// that are kept, from 0 to 1. Default 1: keep everything.
+    pub sample_rate: f64,
+    /// Policy for `Audit` and `Security` events when the queue is full.
+    /// Default `Block`, so they are never dropped.
+    pub audit_policy: Policy,
+    /// How long dropping or closing the logger waits for sinks to drain.
+    /// Default 5 seconds.
+    pub shutdown_timeout: Duration,
+    /// Level overrides for child loggers, by name.
+    pub loggers: Vec<LoggerOverride>,
+    /// Where records go. Default: one `stdout` sink with NDJSON.
+    pub sinks: Vec<SinkConfig>,
+}
+
+/// A level for child loggers of one name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggerOverride {
+    /// The child logger's name, matched exactly.
+    pub name: String,
+    /// The minimum level for that child.
+    pub level: Level,
+}
+
+/// Bounds and policy of the logger's event queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QueueConfig {
+    /// Most events queued at once. Default 65,536.
+    pub capacity: usize,
+    /// Most bytes of encoded events queued at once. Default 32 MiB.
+    pub max_bytes: usize,
+    /// What a full queue does. Default `Block`.
+    pub policy: Policy,
+}
+
+/// Batch bounds: a batch is handed to sinks when any bound is reached, or
+/// as soon as the queue runs empty.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchConfig {
+    /// Most events in one batch. Default 4,096.
+    pub max_events: usize,
+    /// Most encoded bytes in one batch. Default 1 MiB.
+    pub max_bytes: usize,
+    /// Longest time an event waits in an open batch. Default 100 ms.
+    pub max_delay: Duration,
+}
+
+/// One sink: where it writes, how records are encoded, what it accepts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SinkConfig {
+    /// Unique name, used in metrics and errors. Default: the sink's type,
+    /// with `-2`, `-3`... appended when the type repeats.
+    pub name: String,
+    /// The destination.
+    pub kind: SinkKind,
+    /// The encoding of each record.
+    pub encoder: EncoderConfig,
+    /// Minimum level this sink accepts. Default `Trace`: whatever the
+    /// logger passes.
+    pub level: Level,
+    /// The sink's own queue of batches.
+    pub queue: SinkQueueConfig,
+}
+
+/// The destinations built in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SinkKind {
+    /// The process's standard output.
+    Stdout,
+    /// The process's standard error.
+    Stderr,
+    /// A file, optionally rotated.
+    File(FileSinkConfig),
+    /// Memory, for tests: see [`crate::Capture`].
+    Capture,
+}
+
+impl SinkKind {
+    /// The type name used in configuration documents.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            SinkKind::Stdout => "stdout",
+            SinkKind::Stderr => "stderr",
+            SinkKind::File(_) => "file",
+            SinkKind::Capture => "capture",
+        }
+    }
+}
+
+/// Bounds and policy of a sink's batch queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SinkQueueConfig {
+    /// Most batches queued for this sink. Default 64.
+    pub max_batches: usize,
+    /// Most bytes queued for this sink. Default 64 MiB.
+    pub max_bytes: usize,
+    /// What a full sink queue does. Default `Block`: the worker waits, so a
+    /// stalled sink eventually applies the logger queue's policy.
+    pub policy: Policy,
+}
+
+/// A file sink.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileSinkConfig {
+    /// Absolute path of the active file.
+    pub path: PathBuf,
+    /// Permission bits for a new file. Default `0o600`; `0o640` is the
+    /// other common choice.
+    pub mode: u32,
+    /// When to start a new file.
+    pub rotation: Rotation,
+}
+
+/// When and how a file sink rotates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rotation {
+    /// Rotate once the file reaches this size. Default: never by size.
+    pub max_bytes: Option<u64>,
+    /// Rotate at each multiple of this interval of wall-clock time since
+    /// the Unix epoch (UTC). Default: never by time.
+    pub interval: Option<Duration>,
+    /// How many rotated files to keep. Default 10.
+    pub keep: usize,
+    /// Compress rotated files with gzip, off the write path. Default off.
+    pub compress: bool,
+}
+
+/// How records are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EncoderConfig {
+    /// One JSON object per line.
+    Ndjson,
+    /// `key=value` pairs per line.
+    Logfmt,
+    /// Human-readable lines, with colour as configured.
+    Console {
+        /// When to colour the level.
+        color: ColorMode,
+    },
+}
+
+/// When the console encoder uses ANSI colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ColorMode {
+    /// Colour only when the sink is a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            name: "app".to_string(),
+            level: Level::Info,
+            queue: QueueConfig::default(),
+            batch: BatchConfig::default(),
+            limits: Limits::default(),
+            sample_rate: 1.0,
+            audit_policy: Policy::Block,
+            shutdown_timeout: Duration::from_secs(5),
+            loggers: Vec::new(),
+            sinks: vec![SinkConfig::new("stdout", SinkKind::Stdout)],
+        }
+    }
+}
+
+impl Default for QueueConfig {
+    fn default() -> QueueConfig {
+        QueueConfig {
+            capacity: 65_536,
+            max_bytes: 32 << 20,
+            policy: Policy::Block,
+        }
+    }
+}
+
+impl Default for BatchConfig {
+    fn default() -> BatchConfig {
+        BatchConfig {
+            max_events: 4096,
+            max_bytes: 1 << 20,
+            max_delay: Duration::from_millis(100),
+        }
+    }
+}
+
+impl Default for SinkQueueConfig {
+    fn default() -> SinkQueueConfig {
+        SinkQueueConfig {
+            max_batches: 64,
+            max_bytes: 64 << 20,
+            policy: Policy::Block,
+        }
+    }
+}
+
+impl Default for Rotation {
+    fn default() -> Rotation {
+        Rotation {
+            max_bytes: None,
+            interval: None,
+            keep: 10,
+            compress: false,
+        }
+    }
+}
+
+impl SinkConfig {
+    /// A sink with NDJSON, no level of its own and the default queue.
+    pub fn new(name: impl Into<String>, kind: SinkKind) -> SinkConfig {
+        SinkConfig {
+            name: name.into(),
+            kind,
+            encoder: EncoderConfig::Ndjson,
+            level: Level::Trace,
+            queue: SinkQueueConfig::default(),
+        }
+    }
+}
+
+impl FileSinkConfig {
+    /// A file sink at `path`, mode `0o600`, without rotation.
+    pub fn new(path: impl Into<PathBuf>) -> FileSinkConfig {
+        FileSinkConfig {
+            path: path.into(),
+            mode: 0o600,
+            rotation: Rotation::default(),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The compact binary record every event becomes at the call.
+//!
+//! A producer writes one [`RecBuf`]: a fixed header, the logger's name, the
+//! caller's context, the logger's bound fields, the message and the event's
+//! fields. Small records live inline in the queue slot, so the steady state
+//! allocates nothing; larger ones spill to the heap.
+//!
+//! Fields use the *field encoding*, a tag-length-value format that the C ABI
+//! also accepts pre-built (`asynclog_log_record`), so bindings can build a
+//! record in their own memory and hand it over in one call:
+//!
+//! | tag | value | payload after the tag (all integers little-endian) |
+//! |---|---|---|
+//! | `0x01` | null | nothing |
+//! | `0x02` / `0x03` | false / true | nothing |
+//! | `0x04` | signed 64-bit | 8 bytes |
+//! | `0x05` | unsigned 64-bit | 8 bytes |
+//! | `0x06` | double | 8 bytes, IEEE 754 |
+//! | `0x07` | UTF-8 string | `u32` length, bytes |
+//! | `0x08` | bytes | `u32` length, bytes |
+//! | `0x09` | object | `u32` length of the contents, then entries |
+//! | `0x0a` | array | `u32` length of the contents, then values |
+//!
+//! An entry of an object (and the top level of a field list) is the tag, a
+//! `u16` key length, the key's UTF-8 bytes, then the payload. A value inside
+//! an array is the tag and the payload, without a key.
+
+use std::fmt;
+
+/// Tags of the field encoding.
+pub mod tag {
+    /// Null.
+    pub const NULL: u8 = 0x01;
+    /// Boolean false.
+    pub const FALSE: u8 = 0x02;
+    /// Boolean true.
+    pub const TRUE: u8 = 0x03;
+    /// Signed 64-bit integer.
+    pub const I64: u8 = 0x04;
+    /// Unsigned 64-bit integer.
+    pub const U64: u8 = 0x05;
+    /// IEEE 754 double.
+    pub const F64: u8 = 0x06;
+    /// UTF-8 string.
+    pub const STR: u8 = 0x07;
+    /// Raw bytes (written as base64 by text encoders).
+    pub const BYTES: u8 = 0x08;
+    /// Object: entries with keys.
+    pub const OBJECT: u8 = 0x09;
+    /// Array: values without keys.
+    pub const ARRAY: u8 = 0x0a;
+}
+
+/// Appended to a string that was cut at its limit.
+pub const TRUNCATION_MARKER: &str = "...[truncated]";
+
+/// Written in place of a value nested deeper than the limit.
+pub const DEPTH_MARKER: &str = "[max depth exceeded]";
+
+/// Key of the field added when fields past `max_fields` were left out; its
+/// value is how many.
+pub const DROPPED_FIELDS_KEY: &str = "asynclog.dropped_fields";
+
+/// Size limits applied to every event at the call.
+///
+/// Oversized parts are truncated with a marker and counted in the
+/// `truncated` metric; only a record still larger than `max_record_bytes`
+/// after that is dropped, counted as `too_large`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest message, and longest string or bytes value, in bytes.
+    /// Default 64 KiB.
+    pub max_message_bytes: usize,
+    /// Most fields in one event, counting nested ones. Default 256.
+    pub max_fields: usize,
+    /// Deepest nesting of objects and arrays. Default 16.
+    pub max_depth: usize,
+    /// Largest whole record in bytes. Default 1 MiB.
+    pub max_record_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_message_bytes: 64 << 10,
+            max_fields: 256,
+            max_depth: 16,
+            max_record_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Bytes kept inline in a queue slot before a record spills to the heap.
+pub const INLINE_BYTES: usize = 232;
+
+/// A growable byte buffer that keeps small records inline.
+pub struct RecBuf {
+    len: u32,
+    inline: [u8; INLINE_BYTES],
+    heap: Option<Vec<u8>>,
+}
+
+impl RecBuf {
+    /// An empty buffer.
+    #[inline]
+    pub fn new() -> RecBuf {
+        RecBuf {
+            len: 0,
+            inline: [0; INLINE_BYTES],
+            heap: None,
+        }
+    }
+
+    /// Number of bytes written.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match &self.heap {
+            Some(v) => v.len(),
+            None => self.len as usize,
+        }
+    }
+
+    /// True when nothing was written.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes written so far.
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        match &self.heap {
+            Some(v) => v,
+            None => &self.inline[..self.len as usize],
+        }
+    }
+
+    /// The bytes written so far, mutably (for back-patching lengths).
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        match &mut self.heap {
+            Some(v) => v,
+            None => &mut self.inline[..self.len as usize],
+        }
+    }
+
+    /// Appends bytes.
+    #[inline]
+    pub fn extend(&mut self, bytes: &[u8]) {
+        if let Some(v) = &mut self.heap {
+            v.extend_from_slice(bytes);
+            return;
+        }
+        let len = self.len as usize;
+        if len + bytes.len() <= INLINE_BYTES {
+            self.inline[len..len + bytes.len()].copy_from_slice(bytes);
+            self.len = (len + bytes.len()) as u32;
+        } else {
+            let mut v = Vec::with_capacity((len + bytes.len()).max(2 * INLINE_BYTES));
+            v.extend_from_slice(&self.inline[..len]);
+            v.extend_from_slice(bytes);
+            self.heap = Some(v);
+        }
+    }
+
+    /// Appends one byte.
+    #[inline]
+    pub fn push(&mut self, b: u8) {
+        self.extend(&[b]);
+    }
+
+    /// Shortens the buffer to `len` bytes.
+    #[inline]
+    pub fn truncate(&mut self, len: usize) {
+        match &mut self.heap {
+            Some(v) => v.truncate(len),
+            None => self.len = self.len.min(len as u32),
+        }
+    }
+
+    /// Overwrites four bytes at `at` with `n`, little-endian.
+    #[inline]
+    pub fn patch_u32(&mut self, at: usize, n: u32) {
+        self.as_mut_slice()[at..at + 4].copy_from_slice(&n.to_le_bytes());
+    }
+
+    /// Overwrites two bytes at `at` with `n`, little-endian.
+    #[inline]
+    pub fn patch_u16(&mut self, at: usize, n: u16) {
+        self.as_mut_slice()[at..at + 2].copy_from_slice(&n.to_le_bytes());
+    }
+}
+
+impl Default for RecBuf {
+    fn default() -> RecBuf {
+        RecBuf::new()
+    }
+}
+
+impl fmt::Debug for RecBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecBuf").field("len", &self.len()).finish()
+    }
+}
+
+/// Header layout of a record:
+/// level u8, flags u8, name length u16, timestamp u64 (ns since the Unix
+/// epoch), context length u32, bound-fields length u32, message length u32;
+/// then the name, context, bound fields, message, and the event's fields to
+/// the end.
+pub(crate) const HEADER_BYTES: usize = 24;
+
+/// Record flag: something was truncated or replaced at the call.
+pub(crate) const FLAG_TRUNCATED: u8 = 1;
+/// Record flag: invalid UTF-8 was replaced at the call.
+pub(crate) const FLAG_INVALID_UTF8: u8 = 2;
+
+/// A borrowed, decoded view of a record's parts.
+///
+/// The strings were validated (or repaired) when the record was built, and
+/// the field lists follow the field encoding.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordView<'a> {
+    /// The level number (see [`crate::Level`]).
+    pub level: crate::Level,
+    /// Nanoseconds since the Unix epoch, captured at the call.
+    pub ts_nanos: u64,
+    /// The logger's name.
+    pub name: &'a str,
+    /// Context fields captured at the call.
+    pub context: &'a [u8],
+    /// The logger's bound fields.
+    pub bound: &'a [u8],
+    /// The message.
+    pub message: &'a str,
+    /// The event's own fields.
+    pub fields: &'a [u8],
+    /// Record flags.
+    pub flags: u8,
+}
+
+impl<'a> RecordView<'a> {
+    /// Decodes a record written by [`crate::logger`]'s producer path.
+    ///
+    /// # Safety-relevant invariant
+    /// Only records built by this crate are decoded; their strings are
+    /// valid UTF-8 by construction.
+    pub(crate) fn decode(buf: &'a [u8]) -> RecordView<'a> {
+        let level = crate::Level::from_u8(buf[0]).unwrap_or(crate::Level::Info);
+        let flags = buf[1];
+        let name_len = u16::from_le_bytes([buf[2], buf[3]]) as usize;
+        let ts_nanos = u64::from_le_bytes(buf[4..12].try_into().unwrap());
+        let ctx_len = u32::from_le_bytes(buf[12..16].try_into().unwrap()) as usize;
+        let bound_len = u32::from_le_bytes(buf[16..20].try_into().unwrap()) as usize;
+        let msg_len = u32::from_le_bytes(buf[20..24].try_into().unwrap()) as usize;
+        let mut at = HEADER_BYTES;
+        let name = &buf[at..at + name_len];
+        at += name_len;
+        let context = &buf[at..at + ctx_len];
+        at += ctx_len;
+        let bound = &buf[at..at + bound_len];
+        at += bound_len;
+        let message = &buf[at..at + msg_len];
+        at += msg_len;
+        let fields = &buf[at..];
+        // SAFETY: the producer path writes only valid UTF-8 (from &str, or
+        // repaired with replacement characters) into name and message.
+        let (name, message) = unsafe {
+            (
+                std::str::from_utf8_unchecked(name),
+                std::str::from_utf8_unchecked(message),
+            )
+        };
+        RecordView {
+            level,
+            ts_nanos,
+            name,
+            context,
+            bound,
+            message,
+            fields,
+            flags,
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The in-memory capture sink.
+
+/// Records captured in memory by a `capture` sink.
+pub struct Capture;
