@@ -26,6 +26,7 @@
 //! an array is the tag and the payload, without a key.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// Tags of the field encoding.
 pub mod tag {
@@ -96,7 +97,7 @@ pub const INLINE_BYTES: usize = 232;
 /// A growable byte buffer that keeps small records inline.
 pub struct RecBuf {
     len: u32,
-    inline: [u8; INLINE_BYTES],
+    inline: MaybeUninit<[u8; INLINE_BYTES]>,
     heap: Option<Vec<u8>>,
 }
 
@@ -106,7 +107,7 @@ impl RecBuf {
     pub fn new() -> RecBuf {
         RecBuf {
             len: 0,
-            inline: [0; INLINE_BYTES],
+            inline: MaybeUninit::uninit(),
             heap: None,
         }
     }
@@ -126,12 +127,21 @@ impl RecBuf {
         self.len() == 0
     }
 
+    /// Bytes held on the heap: 0 while the record fits inline.
+    #[inline]
+    pub fn heap_bytes(&self) -> usize {
+        self.heap.as_ref().map_or(0, Vec::capacity)
+    }
+
     /// The bytes written so far.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
         match &self.heap {
             Some(v) => v,
-            None => &self.inline[..self.len as usize],
+            // SAFETY: the first `len` inline bytes were written.
+            None => unsafe {
+                std::slice::from_raw_parts(self.inline.as_ptr().cast::<u8>(), self.len as usize)
+            },
         }
     }
 
@@ -140,7 +150,13 @@ impl RecBuf {
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         match &mut self.heap {
             Some(v) => v,
-            None => &mut self.inline[..self.len as usize],
+            // SAFETY: the first `len` inline bytes were written.
+            None => unsafe {
+                std::slice::from_raw_parts_mut(
+                    self.inline.as_mut_ptr().cast::<u8>(),
+                    self.len as usize,
+                )
+            },
         }
     }
 
@@ -153,11 +169,19 @@ impl RecBuf {
         }
         let len = self.len as usize;
         if len + bytes.len() <= INLINE_BYTES {
-            self.inline[len..len + bytes.len()].copy_from_slice(bytes);
+            // SAFETY: the destination range lies inside the inline array
+            // and cannot overlap `bytes`, which the caller borrows.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    self.inline.as_mut_ptr().cast::<u8>().add(len),
+                    bytes.len(),
+                );
+            }
             self.len = (len + bytes.len()) as u32;
         } else {
             let mut v = Vec::with_capacity((len + bytes.len()).max(2 * INLINE_BYTES));
-            v.extend_from_slice(&self.inline[..len]);
+            v.extend_from_slice(self.as_slice());
             v.extend_from_slice(bytes);
             self.heap = Some(v);
         }

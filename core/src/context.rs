@@ -1,0 +1,193 @@
+//! Context captured at the call: correlation id, trace and span ids, and
+//! any other keys the caller sets for a scope.
+//!
+//! Context belongs to the caller, not to a logger: a scope set on a thread
+//! (or, in async Rust, on a task with [`scope`]) is copied into every
+//! record that thread or task logs, through any logger, until the scope
+//! ends. It is read on the caller's side at the call, never later on a
+//! worker, where the caller's context no longer exists.
+//!
+//! Scopes nest; a key set in an inner scope overrides the same key from an
+//! outer one.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::record::{Limits, RecBuf};
+use crate::value::{Field, FieldWriter};
+
+/// Well-known context keys.
+pub mod keys {
+    /// Correlation (request) id.
+    pub const CORRELATION_ID: &str = "correlation_id";
+    /// W3C trace id, 32 lowercase hex digits.
+    pub const TRACE_ID: &str = "trace_id";
+    /// W3C span id, 16 lowercase hex digits.
+    pub const SPAN_ID: &str = "span_id";
+}
+
+struct ThreadContext {
+    /// Encoded fields of every open scope, outermost first.
+    fields: Vec<u8>,
+    /// Where each open scope starts in `fields`.
+    marks: Vec<usize>,
+}
+
+thread_local! {
+    static THREAD: RefCell<ThreadContext> = const {
+        RefCell::new(ThreadContext { fields: Vec::new(), marks: Vec::new() })
+    };
+}
+
+tokio::task_local! {
+    static TASK: Arc<[u8]>;
+}
+
+/// Limits for context values: the defaults, since context is set without
+/// a logger at hand.
+fn context_limits() -> Limits {
+    Limits::default()
+}
+
+/// Encodes fields with a writer callback, under the default limits.
+fn encode_with(write: impl FnOnce(&mut FieldWriter<'_>)) -> RecBuf {
+    let limits = context_limits();
+    let mut buf = RecBuf::new();
+    let mut w = FieldWriter::new(&mut buf, &limits);
+    write(&mut w);
+    w.finish();
+    buf
+}
+
+/// Opens a thread scope whose fields `write` produces, and returns its
+/// depth token for [`pop_thread_scope`]. The C ABI's context calls use
+/// this; Rust code uses [`enter`].
+pub fn push_thread_scope(write: impl FnOnce(&mut FieldWriter<'_>)) -> usize {
+    let encoded = encode_with(write);
+    THREAD.with(|t| {
+        let mut t = t.borrow_mut();
+        let start = t.fields.len();
+        t.marks.push(start);
+        t.fields.extend_from_slice(encoded.as_slice());
+        t.marks.len()
+    })
+}
+
+/// Closes the thread scope with this token and every scope opened inside
+/// it, restoring the context as it was before that scope. Returns false if
+/// no such scope is open (already closed, or opened on another thread).
+pub fn pop_thread_scope(token: usize) -> bool {
+    THREAD.with(|t| {
+        let mut t = t.borrow_mut();
+        if token == 0 || token > t.marks.len() {
+            return false;
+        }
+        let start = t.marks[token - 1];
+        t.marks.truncate(token - 1);
+        t.fields.truncate(start);
+        true
+    })
+}
+
+/// Closes every scope on this thread.
+pub fn clear_thread() {
+    THREAD.with(|t| {
+        let mut t = t.borrow_mut();
+        t.marks.clear();
+        t.fields.clear();
+    })
+}
+
+/// A thread context scope; the context is restored when it is dropped.
+///
+/// It is not `Send`: a scope belongs to the thread that opened it. In async
+/// code, where a task may move between threads, use [`scope`].
+#[must_use = "the context is restored as soon as the guard is dropped"]
+pub struct ContextGuard {
+    token: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        pop_thread_scope(self.token);
+    }
+}
+
+/// Sets context fields for the current thread until the guard drops.
+///
+/// ```
+/// use asynclog_core::{context, field};
+/// let _scope = context::enter(&[field("correlation_id", "req-42")]);
+/// // every record logged on this thread now carries correlation_id
+/// ```
+pub fn enter(fields: &[Field<'_>]) -> ContextGuard {
+    ContextGuard {
+        token: push_thread_scope(|w| w.fields(fields)),
+        _not_send: PhantomData,
+    }
+}
+
+/// Runs a future with context fields set for it and for everything it
+/// awaits, on whichever threads it runs. The fields are added to the
+/// context current where `scope` is called.
+pub fn scope<F: Future>(fields: &[Field<'_>], fut: F) -> impl Future<Output = F::Output> {
+    let mut combined = Vec::new();
+    capture(|task, thread| {
+        combined.extend_from_slice(task);
+        combined.extend_from_slice(thread);
+    });
+    combined.extend_from_slice(encode_with(|w| w.fields(fields)).as_slice());
+    TASK.scope(Arc::from(combined), fut)
+}
+
+/// Calls `f` with the current task context and thread context, encoded.
+#[inline]
+pub(crate) fn capture<R>(f: impl FnOnce(&[u8], &[u8]) -> R) -> R {
+    let mut f = Some(f);
+    THREAD.with(|t| {
+        let t = t.borrow();
+        let thread = t.fields.as_slice();
+        let via_task = TASK.try_with(|task| (f.take().unwrap())(task, thread));
+        match via_task {
+            Ok(r) => r,
+            Err(_) => (f.take().unwrap())(&[], thread),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field;
+
+    fn current_len() -> usize {
+        capture(|a, b| a.len() + b.len())
+    }
+
+    #[test]
+    fn guards_restore_the_previous_context() {
+        assert_eq!(current_len(), 0);
+        let outer = enter(&[field("correlation_id", "a")]);
+        let after_outer = current_len();
+        assert!(after_outer > 0);
+        {
+            let _inner = enter(&[field("span_id", "b")]);
+            assert!(current_len() > after_outer);
+        }
+        assert_eq!(current_len(), after_outer);
+        drop(outer);
+        assert_eq!(current_len(), 0);
+    }
+
+    #[test]
+    fn popping_an_outer_token_closes_inner_scopes() {
+        let a = push_thread_scope(|w| w.fields(&[field("k", 1)]));
+        let _b = push_thread_scope(|w| w.fields(&[field("j", 2)]));
+        assert!(pop_thread_scope(a));
+        assert_eq!(current_len(), 0);
+        assert!(!pop_thread_scope(a));
+    }
+}

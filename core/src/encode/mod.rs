@@ -1,0 +1,159 @@
+//! Encoders: a record in, one line of output out.
+//!
+//! Every encoder writes the same parts in the same order: timestamp, level,
+//! logger name, message, then context fields, bound fields and the event's
+//! own fields. Keys are unique within every object: when a key repeats, the
+//! last one wins (the event over bound fields over context), and a field
+//! that reuses a reserved key (`ts`, `level`, `logger`, `msg`) is written as
+//! `fields.<key>` instead.
+
+mod console;
+mod json;
+mod logfmt;
+pub(crate) mod time;
+
+use std::mem::MaybeUninit;
+
+use crate::config::EncoderConfig;
+use crate::record::RecordView;
+use crate::tlv::{Entries, Item};
+
+pub(crate) use console::Console;
+pub(crate) use json::Json;
+pub(crate) use logfmt::Logfmt;
+
+/// Keys the encoders write themselves.
+pub(crate) const RESERVED: [&str; 4] = ["ts", "level", "logger", "msg"];
+
+/// Prefix given to a field whose key is reserved.
+pub(crate) const RENAMED_PREFIX: &str = "fields.";
+
+/// One of the built-in encoders, with its per-worker state.
+pub(crate) enum Encoder {
+    Json(Json),
+    Logfmt(Logfmt),
+    Console(Console),
+}
+
+impl Encoder {
+    /// An encoder for `cfg`; `tty` says whether the sink is a terminal.
+    pub(crate) fn new(cfg: EncoderConfig, tty: bool) -> Encoder {
+        match cfg {
+            EncoderConfig::Ndjson => Encoder::Json(Json::new()),
+            EncoderConfig::Logfmt => Encoder::Logfmt(Logfmt::new()),
+            EncoderConfig::Console { color } => Encoder::Console(Console::new(color, tty)),
+        }
+    }
+
+    /// Appends one encoded record, newline included.
+    #[inline]
+    pub(crate) fn encode(&mut self, rec: &RecordView<'_>, out: &mut Vec<u8>) {
+        match self {
+            Encoder::Json(e) => e.encode(rec, out),
+            Encoder::Logfmt(e) => e.encode(rec, out),
+            Encoder::Console(e) => e.encode(rec, out),
+        }
+    }
+}
+
+/// An entry ready to write: key, value, and whether the key was renamed.
+pub(crate) type Entry<'a> = (&'a str, Item<'a>, bool);
+
+const INLINE_ENTRIES: usize = 48;
+
+/// The entries of one object after de-duplication, kept on the stack for
+/// ordinary sizes.
+pub(crate) struct EntryList<'a> {
+    inline: [MaybeUninit<Entry<'a>>; INLINE_ENTRIES],
+    len: usize,
+    spill: Vec<Entry<'a>>,
+}
+
+impl<'a> EntryList<'a> {
+    #[inline]
+    fn new() -> EntryList<'a> {
+        EntryList {
+            inline: [const { MaybeUninit::uninit() }; INLINE_ENTRIES],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, e: Entry<'a>) {
+        if self.len < INLINE_ENTRIES {
+            self.inline[self.len].write(e);
+            self.len += 1;
+        } else {
+            self.spill.push(e);
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &Entry<'a> {
+        if i < self.len {
+            // SAFETY: slots below `len` were written by `push`.
+            unsafe { self.inline[i].assume_init_ref() }
+        } else {
+            &self.spill[i - self.len]
+        }
+    }
+
+    #[inline]
+    fn count(&self) -> usize {
+        self.len + self.spill.len()
+    }
+
+    /// Calls `f` for each entry whose key does not appear again later.
+    #[inline]
+    pub(crate) fn for_each_unique(&self, mut f: impl FnMut(&Entry<'a>)) {
+        let n = self.count();
+        'outer: for i in 0..n {
+            let e = self.get(i);
+            for j in i + 1..n {
+                let later = self.get(j);
+                if later.0.len() == e.0.len() && later.2 == e.2 && later.0 == e.0 {
+                    continue 'outer;
+                }
+            }
+            f(e);
+        }
+    }
+}
+
+/// Collects the top-level entries of a record: context, then bound fields,
+/// then the event's fields, renaming reserved keys.
+#[inline]
+pub(crate) fn top_entries<'a>(rec: &RecordView<'a>) -> EntryList<'a> {
+    let mut list = EntryList::new();
+    for part in [rec.context, rec.bound, rec.fields] {
+        for (k, v) in Entries::object(part) {
+            let renamed = is_reserved(k);
+            list.push((k, v, renamed));
+        }
+    }
+    list
+}
+
+/// Collects the entries of a nested object.
+#[inline]
+pub(crate) fn object_entries(body: &[u8]) -> EntryList<'_> {
+    let mut list = EntryList::new();
+    for (k, v) in Entries::object(body) {
+        list.push((k, v, false));
+    }
+    list
+}
+
+#[inline]
+fn is_reserved(k: &str) -> bool {
+    k.len() <= 6 && RESERVED.contains(&k)
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Appends `s` as a quoted JSON string.
+pub(crate) fn json_write_str(out: &mut Vec<u8>, s: &str) {
+    json::write_str(out, s);
+}

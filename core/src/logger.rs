@@ -1,0 +1,975 @@
+//! The logger: the handle producers hold, and the state it shares with its
+//! worker and sinks.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::Thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::Backoff;
+
+use crate::config::{Config, Policy, SinkKind};
+use crate::context;
+use crate::delivery::{Item, Progress, SinkLane, run_sink};
+use crate::error::{DropReason, Error, Outcome, Pending};
+use crate::level::Level;
+use crate::metrics::{self, LoggerCounters, Snapshot};
+use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, HEADER_BYTES, Limits, RecBuf};
+use crate::sink::capture::CaptureSink;
+use crate::sink::file::FileSink;
+use crate::sink::stdio::Stdio;
+use crate::sink::{Capture, Sink};
+use crate::tlv::{EncodedError, copy_encoded};
+use crate::value::{Field, FieldWriter, WriteStats, floor_char_boundary};
+use crate::worker::Worker;
+
+/// Worker states, as producers see them.
+pub(crate) const RUNNING: u8 = 0;
+pub(crate) const SLEEPING: u8 = 1;
+pub(crate) const DONE: u8 = 2;
+
+/// A request to the worker.
+pub(crate) enum Control {
+    /// Complete flush `seq` once `target` events have left the queue.
+    Flush { seq: u64, target: u64 },
+    /// Drain and stop.
+    Stop,
+}
+
+/// Everything a logger's producers, worker and sinks share.
+pub(crate) struct Shared {
+    pub name: String,
+    pub queue: ArrayQueue<RecBuf>,
+    pub max_heap_bytes: usize,
+    pub heap_bytes: AtomicUsize,
+    pub policy: Policy,
+    pub audit_policy: Policy,
+    pub limits: Limits,
+    pub batch: crate::config::BatchConfig,
+    pub sample_rate: f64,
+    pub counters: LoggerCounters,
+    pub lanes: Vec<Arc<SinkLane>>,
+    pub captures: Vec<(String, Capture)>,
+    pub overrides: Vec<crate::config::LoggerOverride>,
+    pub shutdown_timeout: Duration,
+
+    pub worker_state: AtomicU8,
+    pub worker_thread: OnceLock<Thread>,
+
+    pub space_lock: Mutex<()>,
+    pub space_cv: Condvar,
+    pub space_notify: tokio::sync::Notify,
+    pub space_waiters: AtomicUsize,
+
+    pub control: Mutex<VecDeque<Control>>,
+    pub control_pending: AtomicBool,
+    pub flush_seq: AtomicU64,
+    pub progress: Arc<Progress>,
+
+    pub closed: AtomicBool,
+    pub abandon: Arc<AtomicBool>,
+    pub threads_running: AtomicUsize,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+}
+
+impl Shared {
+    /// Wakes the worker if it sleeps; drains the queue if it has ended.
+    #[inline]
+    fn after_push(&self) {
+        match self.worker_state.load(Ordering::SeqCst) {
+            RUNNING => {}
+            SLEEPING => self.wake_worker(),
+            _ => self.drain_after_done(),
+        }
+    }
+
+    pub(crate) fn wake_worker(&self) {
+        if self
+            .worker_state
+            .compare_exchange(SLEEPING, RUNNING, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            if let Some(t) = self.worker_thread.get() {
+                t.unpark();
+            }
+        }
+    }
+
+    /// A record reached the queue after the worker ended: nobody will
+    /// take it, so count it as logged after close.
+    fn drain_after_done(&self) {
+        while let Some(rec) = self.queue.pop() {
+            self.release_heap(rec.heap_bytes());
+            self.counters.dequeued.add(1);
+            self.counters.closed_after_enqueue.incr();
+        }
+    }
+
+    #[inline]
+    pub(crate) fn release_heap(&self, n: usize) {
+        if n > 0 {
+            self.heap_bytes.fetch_sub(n, Ordering::AcqRel);
+        }
+    }
+
+    /// Lets producers waiting for room try again.
+    pub(crate) fn notify_space(&self) {
+        if self.space_waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = self.space_lock.lock().unwrap();
+            self.space_cv.notify_all();
+            self.space_notify.notify_waiters();
+        }
+    }
+
+    fn request(&self, c: Control) {
+        self.control.lock().unwrap().push_back(c);
+        self.control_pending.store(true, Ordering::SeqCst);
+        self.wake_worker();
+    }
+
+    fn request_flush(&self) -> u64 {
+        let seq = self.flush_seq.fetch_add(1, Ordering::AcqRel) + 1;
+        let target = self.counters.enqueued.get();
+        self.request(Control::Flush { seq, target });
+        seq
+    }
+
+    fn flushed(&self, seq: u64) -> bool {
+        self.lanes
+            .iter()
+            .all(|l| l.flushed.load(Ordering::Acquire) >= seq || l.stopped.load(Ordering::Acquire))
+    }
+
+    /// Events not yet accounted for by the slowest sink.
+    fn pending(&self) -> u64 {
+        self.snapshot()
+            .sinks
+            .iter()
+            .map(|s| s.in_flight)
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        metrics::snapshot(
+            &self.name,
+            &self.counters,
+            self.lanes.iter().map(|l| (l.name.as_str(), &l.counters)),
+        )
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<(), Pending> {
+        let deadline = Instant::now() + timeout;
+        let seq = self.request_flush();
+        if self.progress.wait_until(deadline, || self.flushed(seq)) {
+            Ok(())
+        } else {
+            Err(Pending {
+                events: self.pending(),
+            })
+        }
+    }
+
+    /// Stops accepting events, drains within `timeout`, stops every thread.
+    fn shutdown(&self, timeout: Duration) -> Result<(), Pending> {
+        let deadline = Instant::now() + timeout;
+        self.closed.store(true, Ordering::SeqCst);
+        let drained = self.flush(timeout).is_ok();
+        if !drained {
+            self.abandon.store(true, Ordering::SeqCst);
+            self.notify_space();
+        }
+        self.request(Control::Stop);
+        // After the deadline, give threads a short grace to finish counting.
+        let grace = deadline.max(Instant::now()) + Duration::from_millis(200);
+        let stopped = self
+            .progress
+            .wait_until(if drained { deadline.max(grace) } else { grace }, || {
+                self.threads_running.load(Ordering::Acquire) == 0
+            });
+        if !stopped {
+            self.abandon.store(true, Ordering::SeqCst);
+            for lane in &self.lanes {
+                lane.abandon_queued();
+            }
+        }
+        match self.pending() {
+            0 => Ok(()),
+            events => Err(Pending { events }),
+        }
+    }
+
+    fn runtime(&self) -> tokio::runtime::Handle {
+        let mut rt = self.runtime.lock().unwrap();
+        if let Some(rt) = rt.as_ref() {
+            return rt.handle().clone();
+        }
+        let built = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name(format!("asynclog-io-{}", self.name))
+            .enable_time()
+            .build()
+            .expect("starting the logger's I/O runtime");
+        let handle = built.handle().clone();
+        *rt = Some(built);
+        handle
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks; inside an async context that panics.
+        if let Some(rt) = self.runtime.get_mut().unwrap().take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Owned by the logger handles; the last one to go drains and stops.
+struct Core {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        let _ = self.shared.shutdown(self.shared.shutdown_timeout);
+    }
+}
+
+/// What a child logger adds: its name, bound fields and level.
+struct Scope {
+    name: Box<str>,
+    bound: Box<[u8]>,
+    level: Arc<AtomicU8>,
+}
+
+/// A handle for logging. Cheap to clone; clones and children share one
+/// queue, worker and set of sinks.
+///
+/// When the last handle of a logger is dropped, the logger drains: it
+/// waits up to `shutdown_timeout` for every sink to write what was logged,
+/// and counts whatever was not as `shutdown_timeout`.
+///
+/// ```
+/// use asynclog_core::{Config, Logger, field};
+/// use asynclog_core::config::{SinkConfig, SinkKind};
+///
+/// let mut config = Config::default();
+/// config.sinks = vec![SinkConfig::new("mem", SinkKind::Capture)];
+/// let log = Logger::new(config).unwrap();
+/// log.info("request handled", &[field("user_id", 7), field("path", "/api/v1/items")]);
+/// log.flush(std::time::Duration::from_secs(5)).unwrap();
+/// assert!(log.capture("mem").unwrap().text().contains("\"user_id\":7"));
+/// ```
+#[derive(Clone)]
+pub struct Logger {
+    core: Arc<Core>,
+    scope: Arc<Scope>,
+}
+
+impl std::fmt::Debug for Logger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Logger")
+            .field("name", &&*self.scope.name)
+            .field("level", &self.level())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Logger {
+    /// Builds a logger from a configuration: validates it, opens every
+    /// sink, and starts the worker and one delivery thread per sink.
+    pub fn new(config: Config) -> Result<Logger, Error> {
+        config.validate()?;
+        let mut lanes = Vec::new();
+        let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+        let mut captures = Vec::new();
+        for (i, sc) in config.sinks.iter().enumerate() {
+            let context = || format!("sinks[{i}] ({})", sc.name);
+            let (sink, tty): (Box<dyn Sink>, bool) = match &sc.kind {
+                SinkKind::Stdout => {
+                    let s = Stdio::stdout();
+                    let tty = s.is_tty();
+                    (Box::new(s), tty)
+                }
+                SinkKind::Stderr => {
+                    let s = Stdio::stderr();
+                    let tty = s.is_tty();
+                    (Box::new(s), tty)
+                }
+                SinkKind::File(fc) => {
+                    let f = FileSink::open(fc).map_err(|source| Error::Io {
+                        context: context(),
+                        source,
+                    })?;
+                    (Box::new(f), false)
+                }
+                SinkKind::Capture => {
+                    let c = Capture::new();
+                    captures.push((sc.name.clone(), c.clone()));
+                    (Box::new(CaptureSink::new(c)), false)
+                }
+            };
+            sinks.push(sink);
+            lanes.push(Arc::new(SinkLane::new(
+                sc.name.clone(),
+                sc.level,
+                sc.encoder,
+                tty,
+                sc.queue,
+            )));
+        }
+
+        let shared = Arc::new(Shared {
+            name: config.name.clone(),
+            queue: ArrayQueue::new(config.queue.capacity),
+            max_heap_bytes: config.queue.max_bytes,
+            heap_bytes: AtomicUsize::new(0),
+            policy: config.queue.policy,
+            audit_policy: config.audit_policy,
+            limits: config.limits,
+            batch: config.batch,
+            sample_rate: config.sample_rate,
+            counters: LoggerCounters::default(),
+            lanes,
+            captures,
+            overrides: config.loggers.clone(),
+            shutdown_timeout: config.shutdown_timeout,
+            worker_state: AtomicU8::new(RUNNING),
+            worker_thread: OnceLock::new(),
+            space_lock: Mutex::new(()),
+            space_cv: Condvar::new(),
+            space_notify: tokio::sync::Notify::new(),
+            space_waiters: AtomicUsize::new(0),
+            control: Mutex::new(VecDeque::new()),
+            control_pending: AtomicBool::new(false),
+            flush_seq: AtomicU64::new(0),
+            progress: Arc::new(Progress::default()),
+            closed: AtomicBool::new(false),
+            abandon: Arc::new(AtomicBool::new(false)),
+            threads_running: AtomicUsize::new(0),
+            runtime: Mutex::new(None),
+        });
+
+        for (lane, sink) in shared.lanes.iter().zip(sinks) {
+            let lane = Arc::clone(lane);
+            let progress = Arc::clone(&shared.progress);
+            let abandon = Arc::clone(&shared.abandon);
+            let name = format!("asynclog-sink-{}", lane.name);
+            shared.threads_running.fetch_add(1, Ordering::AcqRel);
+            let sh = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new().name(name).spawn(move || {
+                run_sink(lane, sink, progress, abandon);
+                sh.threads_running.fetch_sub(1, Ordering::AcqRel);
+                sh.progress.notify();
+            });
+            if let Err(source) = spawned {
+                shared.threads_running.fetch_sub(1, Ordering::AcqRel);
+                for lane in &shared.lanes {
+                    lane.push_control(Item::Stop);
+                }
+                return Err(Error::Io {
+                    context: "starting a sink thread".into(),
+                    source,
+                });
+            }
+        }
+
+        shared.threads_running.fetch_add(1, Ordering::AcqRel);
+        let sh = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name(format!("asynclog-worker-{}", config.name))
+            .spawn(move || {
+                Worker::new(Arc::clone(&sh)).run();
+                sh.threads_running.fetch_sub(1, Ordering::AcqRel);
+                sh.progress.notify();
+            });
+        match spawned {
+            Ok(handle) => {
+                let _ = shared.worker_thread.set(handle.thread().clone());
+            }
+            Err(source) => {
+                shared.threads_running.fetch_sub(1, Ordering::AcqRel);
+                for lane in &shared.lanes {
+                    lane.push_control(Item::Stop);
+                }
+                return Err(Error::Io {
+                    context: "starting the worker thread".into(),
+                    source,
+                });
+            }
+        }
+
+        let level = Arc::new(AtomicU8::new(config.level as u8));
+        Ok(Logger {
+            core: Arc::new(Core { shared }),
+            scope: Arc::new(Scope {
+                name: config.name.into_boxed_str(),
+                bound: Box::new([]),
+                level,
+            }),
+        })
+    }
+
+    /// A logger with the embedded default configuration (NDJSON to stdout
+    /// at `INFO`), with `ASYNCLOG_*` environment overrides applied.
+    pub fn from_env() -> Result<Logger, Error> {
+        let mut config = Config::default();
+        config.apply_env(&|k| std::env::var(k).ok())?;
+        Logger::new(config)
+    }
+
+    /// The logger's name.
+    pub fn name(&self) -> &str {
+        &self.scope.name
+    }
+
+    /// The minimum level this handle logs.
+    pub fn level(&self) -> Level {
+        Level::from_u8(self.scope.level.load(Ordering::Relaxed)).unwrap_or(Level::Info)
+    }
+
+    /// Changes the minimum level, for this handle and every handle sharing
+    /// its level (clones, and children without a level of their own).
+    pub fn set_level(&self, level: Level) {
+        self.scope.level.store(level as u8, Ordering::Relaxed);
+    }
+
+    /// True when an event at `level` would pass this handle's level.
+    #[inline]
+    pub fn is_enabled(&self, level: Level) -> bool {
+        level.passes(self.level())
+    }
+
+    /// A child logger that adds `fields` to every record.
+    pub fn with(&self, fields: &[Field<'_>]) -> Logger {
+        self.child(None, |w| w.fields(fields))
+    }
+
+    /// A child logger with another name (and the level configured for that
+    /// name under `loggers`, if any).
+    pub fn named(&self, name: &str) -> Logger {
+        self.child(Some(name.as_bytes()), |_| {})
+    }
+
+    /// A child logger whose bound fields `write` produces, optionally
+    /// renamed. Names and keys given as bytes are repaired if they are not
+    /// UTF-8. This is the form the C ABI uses.
+    pub fn child(&self, name: Option<&[u8]>, write: impl FnOnce(&mut FieldWriter<'_>)) -> Logger {
+        let sh = &self.core.shared;
+        let mut buf = RecBuf::new();
+        buf.extend(&self.scope.bound);
+        let mut w = FieldWriter::new(&mut buf, &sh.limits);
+        write(&mut w);
+        w.finish();
+        let (name, level) = match name {
+            Some(n) => {
+                let n = String::from_utf8_lossy(n);
+                let n = &n[..floor_char_boundary(&n, u16::MAX as usize)];
+                let level = match sh.overrides.iter().find(|o| o.name == n) {
+                    Some(o) => Arc::new(AtomicU8::new(o.level as u8)),
+                    None => Arc::clone(&self.scope.level),
+                };
+                (n.into(), level)
+            }
+            None => (self.scope.name.clone(), Arc::clone(&self.scope.level)),
+        };
+        Logger {
+            core: Arc::clone(&self.core),
+            scope: Arc::new(Scope {
+                name,
+                bound: buf.as_slice().into(),
+                level,
+            }),
+        }
+    }
+
+    /// Logs an event. Never waits on I/O; under the `block` policy it
+    /// waits for room in the queue (from async code, prefer
+    /// [`Logger::log_async`]).
+    #[inline]
+    pub fn log(&self, level: Level, message: &str, fields: &[Field<'_>]) -> Outcome {
+        self.submit(level, message.as_bytes(), true, |w| {
+            w.fields(fields);
+            Ok(())
+        })
+    }
+
+    /// Logs an event whose message arrives as bytes and whose fields
+    /// `write` produces. Invalid UTF-8 is replaced and counted. This is the
+    /// form the C ABI uses.
+    #[inline]
+    pub fn log_with(
+        &self,
+        level: Level,
+        message: &[u8],
+        write: impl FnOnce(&mut FieldWriter<'_>),
+    ) -> Outcome {
+        self.submit(level, message, false, |w| {
+            write(w);
+            Ok(())
+        })
+    }
+
+    /// Like [`Logger::log_with`], for a writer that can fail (on bad input
+    /// from outside). A failure drops the event, counts it as `invalid`,
+    /// and is returned.
+    pub fn try_log_with<E>(
+        &self,
+        level: Level,
+        message: &[u8],
+        write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), E>,
+    ) -> Result<Outcome, E> {
+        let mut error = None;
+        let outcome = self.submit(level, message, false, |w| {
+            write(w).map_err(|e| error = Some(e))
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(outcome),
+        }
+    }
+
+    /// Logs an event whose fields are already in the field encoding (see
+    /// [`crate::record`]). A malformed buffer is refused with the offset of
+    /// the problem, and counted as dropped (`invalid`).
+    pub fn log_encoded(
+        &self,
+        level: Level,
+        message: &[u8],
+        fields: &[u8],
+    ) -> Result<Outcome, EncodedError> {
+        self.try_log_with(level, message, |w| copy_encoded(w, fields))
+    }
+
+    /// Logs an event from async code. The record, its timestamp and its
+    /// context are taken at the call; the returned future completes once
+    /// the event is queued, waiting for room under the `block` policy
+    /// without blocking the executor thread.
+    pub fn log_async(
+        &self,
+        level: Level,
+        message: &str,
+        fields: &[Field<'_>],
+    ) -> impl Future<Output = Outcome> + Send + 'static {
+        let prepared = self.prepare(level, message.as_bytes(), true, |w| {
+            w.fields(fields);
+            Ok(())
+        });
+        let shared = Arc::clone(&self.core.shared);
+        async move {
+            match prepared {
+                Err(outcome) => outcome,
+                Ok(rec) => enqueue_async(&shared, rec, level).await,
+            }
+        }
+    }
+
+    /// Logs at `TRACE`.
+    #[inline]
+    pub fn trace(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Trace, message, fields);
+    }
+
+    /// Logs at `DEBUG`.
+    #[inline]
+    pub fn debug(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Debug, message, fields);
+    }
+
+    /// Logs at `INFO`.
+    #[inline]
+    pub fn info(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Info, message, fields);
+    }
+
+    /// Logs at `WARN`.
+    #[inline]
+    pub fn warn(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Warn, message, fields);
+    }
+
+    /// Logs at `ERROR`.
+    #[inline]
+    pub fn error(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Error, message, fields);
+    }
+
+    /// Logs at `FATAL`. Does not exit the process.
+    #[inline]
+    pub fn fatal(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Fatal, message, fields);
+    }
+
+    /// Logs an `AUDIT` event: never filtered or sampled; by default never
+    /// dropped.
+    #[inline]
+    pub fn audit(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Audit, message, fields);
+    }
+
+    /// Logs a `SECURITY` event: never filtered or sampled; by default
+    /// never dropped.
+    #[inline]
+    pub fn security(&self, message: &str, fields: &[Field<'_>]) {
+        self.log(Level::Security, message, fields);
+    }
+
+    /// Waits until everything logged before the call is written by every
+    /// sink (or filtered or dropped and counted), or `timeout` passes.
+    pub fn flush(&self, timeout: Duration) -> Result<(), Pending> {
+        self.core.shared.flush(timeout)
+    }
+
+    /// The async form of [`Logger::flush`]; it never blocks the executor.
+    pub async fn flush_async(&self, timeout: Duration) -> Result<(), Pending> {
+        let sh = Arc::clone(&self.core.shared);
+        let seq = sh.request_flush();
+        let wait = sh.progress.wait_async(|| sh.flushed(seq));
+        match tokio_timeout(timeout, wait).await {
+            true => Ok(()),
+            false => Err(Pending {
+                events: sh.pending(),
+            }),
+        }
+    }
+
+    /// Stops accepting events, drains every sink within `timeout` and
+    /// stops the logger's threads. Events logged afterwards are dropped and
+    /// counted as `closed`. Calling it again only reports what is left.
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), Pending> {
+        self.core.shared.shutdown(timeout)
+    }
+
+    /// The async form of [`Logger::shutdown`]: the blocking part runs on a
+    /// thread of its own, so the executor is not blocked.
+    pub async fn shutdown_async(&self, timeout: Duration) -> Result<(), Pending> {
+        let sh = Arc::clone(&self.core.shared);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(sh.shutdown(timeout));
+        });
+        rx.await.unwrap_or(Err(Pending { events: 0 }))
+    }
+
+    /// A reading of every counter.
+    pub fn metrics(&self) -> Snapshot {
+        self.core.shared.snapshot()
+    }
+
+    /// The capture sink with this name, if the configuration has one.
+    pub fn capture(&self, sink: &str) -> Option<Capture> {
+        self.core
+            .shared
+            .captures
+            .iter()
+            .find(|(n, _)| n == sink)
+            .map(|(_, c)| c.clone())
+    }
+
+    /// The logger's own async runtime, for sinks and plugins that do
+    /// network I/O. Started on first use, with one thread; it belongs to
+    /// this logger and stops with it.
+    pub fn runtime(&self) -> tokio::runtime::Handle {
+        self.core.shared.runtime()
+    }
+
+    /// Filters, builds and enqueues.
+    #[inline]
+    fn submit(
+        &self,
+        level: Level,
+        message: &[u8],
+        trusted: bool,
+        write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
+    ) -> Outcome {
+        match self.prepare(level, message, trusted, write) {
+            Ok(rec) => enqueue(&self.core.shared, rec, level),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// Filters and builds the record; `Err` carries the outcome when the
+    /// event goes no further.
+    #[inline]
+    fn prepare(
+        &self,
+        level: Level,
+        message: &[u8],
+        trusted: bool,
+        write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
+    ) -> Result<RecBuf, Outcome> {
+        let sh = &*self.core.shared;
+        if !self.is_enabled(level) {
+            sh.counters.filtered_level.incr();
+            return Err(Outcome::Filtered);
+        }
+        if sh.closed.load(Ordering::Relaxed) {
+            sh.counters.closed.incr();
+            return Err(Outcome::Dropped(DropReason::Closed));
+        }
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let (rec, stats, ok) =
+            build_record(&self.scope, &sh.limits, level, ts, message, trusted, write);
+        if !ok {
+            sh.counters.invalid.incr();
+            return Err(Outcome::Dropped(DropReason::Invalid));
+        }
+        if rec.len() > sh.limits.max_record_bytes {
+            sh.counters.too_large.incr();
+            return Err(Outcome::Dropped(DropReason::TooLarge));
+        }
+        if stats.truncated > 0 {
+            sh.counters.truncated.incr();
+        }
+        if stats.invalid_utf8 > 0 {
+            sh.counters.invalid_utf8.incr();
+        }
+        Ok(rec)
+    }
+}
+
+/// Writes a record: header, name, context, bound fields, message, fields.
+#[inline]
+fn build_record(
+    scope: &Scope,
+    limits: &Limits,
+    level: Level,
+    ts: u64,
+    message: &[u8],
+    trusted: bool,
+    write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
+) -> (RecBuf, WriteStats, bool) {
+    let mut buf = RecBuf::new();
+    let mut header = [0u8; HEADER_BYTES];
+    header[0] = level as u8;
+    header[2..4].copy_from_slice(&(scope.name.len() as u16).to_le_bytes());
+    header[4..12].copy_from_slice(&ts.to_le_bytes());
+    buf.extend(&header);
+    buf.extend(scope.name.as_bytes());
+
+    let before = buf.len();
+    context::capture(|task, thread| {
+        buf.extend(task);
+        buf.extend(thread);
+    });
+    let ctx_len = buf.len() - before;
+    buf.extend(&scope.bound);
+
+    let mut stats = WriteStats::default();
+    let msg_start = buf.len();
+    write_message(&mut buf, message, trusted, limits, &mut stats);
+    let msg_len = buf.len() - msg_start;
+
+    let mut w = FieldWriter::new(&mut buf, limits);
+    let ok = write(&mut w).is_ok();
+    w.finish();
+    stats.truncated += w.stats.truncated;
+    stats.invalid_utf8 += w.stats.invalid_utf8;
+
+    let mut flags = 0;
+    if stats.truncated > 0 {
+        flags |= FLAG_TRUNCATED;
+    }
+    if stats.invalid_utf8 > 0 {
+        flags |= FLAG_INVALID_UTF8;
+    }
+    buf.as_mut_slice()[1] = flags;
+    buf.patch_u32(12, ctx_len as u32);
+    buf.patch_u32(16, scope.bound.len() as u32);
+    buf.patch_u32(20, msg_len as u32);
+    (buf, stats, ok)
+}
+
+/// Appends the message, repaired and cut to the limit.
+#[inline]
+fn write_message(
+    buf: &mut RecBuf,
+    message: &[u8],
+    trusted: bool,
+    limits: &Limits,
+    stats: &mut WriteStats,
+) {
+    let repaired;
+    let text: &str = if trusted {
+        crate::value::unsafe_str(message)
+    } else {
+        match std::str::from_utf8(message) {
+            Ok(s) => s,
+            Err(_) => {
+                stats.invalid_utf8 += 1;
+                repaired = String::from_utf8_lossy(message).into_owned();
+                &repaired
+            }
+        }
+    };
+    let max = limits.max_message_bytes;
+    if text.len() <= max {
+        buf.extend(text.as_bytes());
+        return;
+    }
+    stats.truncated += 1;
+    let marker = crate::record::TRUNCATION_MARKER;
+    let keep = floor_char_boundary(text, max.saturating_sub(marker.len()));
+    buf.extend(&text.as_bytes()[..keep]);
+    buf.extend(marker.as_bytes());
+}
+
+/// The policy that applies to an event at `level`.
+#[inline]
+fn policy_for(sh: &Shared, level: Level) -> Policy {
+    if level.is_category() {
+        sh.audit_policy
+    } else {
+        sh.policy
+    }
+}
+
+/// Reserves heap bytes for a spilled record; false if over the bound.
+#[inline]
+fn reserve_heap(sh: &Shared, n: usize) -> bool {
+    if n == 0 {
+        return true;
+    }
+    let before = sh.heap_bytes.fetch_add(n, Ordering::AcqRel);
+    if before + n > sh.max_heap_bytes && before > 0 {
+        sh.heap_bytes.fetch_sub(n, Ordering::AcqRel);
+        return false;
+    }
+    true
+}
+
+/// Puts a record in the queue under the policy for its level.
+#[inline]
+fn enqueue(sh: &Shared, rec: RecBuf, level: Level) -> Outcome {
+    let heap = rec.heap_bytes();
+    let policy = policy_for(sh, level);
+    let mut rec = rec;
+    let backoff = Backoff::new();
+    loop {
+        if reserve_heap(sh, heap) {
+            match sh.queue.push(rec) {
+                Ok(()) => {
+                    sh.counters.enqueued.incr();
+                    sh.after_push();
+                    return Outcome::Queued;
+                }
+                Err(back) => {
+                    rec = back;
+                    sh.release_heap(heap);
+                }
+            }
+            if policy == Policy::DropOldest {
+                if reserve_heap(sh, heap) {
+                    if let Some(old) = sh.queue.force_push(rec) {
+                        sh.release_heap(old.heap_bytes());
+                        sh.counters.queue_full_evicted.incr();
+                    }
+                    sh.counters.enqueued.incr();
+                    sh.after_push();
+                    return Outcome::Queued;
+                }
+                sh.counters.queue_full_rejected.incr();
+                return Outcome::Dropped(DropReason::QueueFull);
+            }
+        }
+        match policy {
+            Policy::DropNewest | Policy::DropOldest => {
+                sh.counters.queue_full_rejected.incr();
+                return Outcome::Dropped(DropReason::QueueFull);
+            }
+            Policy::Block => {
+                if sh.abandon.load(Ordering::Relaxed)
+                    || sh.worker_state.load(Ordering::Relaxed) == DONE
+                {
+                    sh.counters.closed.incr();
+                    return Outcome::Dropped(DropReason::Closed);
+                }
+                if !backoff.is_completed() {
+                    backoff.snooze();
+                } else {
+                    wait_for_space(sh);
+                }
+            }
+        }
+    }
+}
+
+/// Parks the producer until the worker signals room (or 1 ms passes).
+#[cold]
+fn wait_for_space(sh: &Shared) {
+    sh.space_waiters.fetch_add(1, Ordering::SeqCst);
+    let guard = sh.space_lock.lock().unwrap();
+    if sh.queue.is_full() || sh.heap_bytes.load(Ordering::Acquire) > sh.max_heap_bytes {
+        let _ = sh
+            .space_cv
+            .wait_timeout(guard, Duration::from_millis(1))
+            .unwrap();
+    }
+    sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// The async form of [`enqueue`] for the `block` policy.
+async fn enqueue_async(sh: &Shared, rec: RecBuf, level: Level) -> Outcome {
+    if policy_for(sh, level) != Policy::Block {
+        return enqueue(sh, rec, level);
+    }
+    let heap = rec.heap_bytes();
+    let mut rec = rec;
+    loop {
+        let notified = sh.space_notify.notified();
+        let mut notified = std::pin::pin!(notified);
+        notified.as_mut().enable();
+        sh.space_waiters.fetch_add(1, Ordering::SeqCst);
+        if reserve_heap(sh, heap) {
+            match sh.queue.push(rec) {
+                Ok(()) => {
+                    sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+                    sh.counters.enqueued.incr();
+                    sh.after_push();
+                    return Outcome::Queued;
+                }
+                Err(back) => {
+                    rec = back;
+                    sh.release_heap(heap);
+                }
+            }
+        }
+        if sh.abandon.load(Ordering::Relaxed) || sh.worker_state.load(Ordering::Relaxed) == DONE {
+            sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+            sh.counters.closed.incr();
+            return Outcome::Dropped(DropReason::Closed);
+        }
+        notified.await;
+        sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs `fut` for at most `timeout`, without needing a tokio timer (the
+/// caller may use any executor): a helper thread sleeps and wakes us.
+async fn tokio_timeout(timeout: Duration, fut: impl Future<Output = ()>) -> bool {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        let _ = tx.send(());
+    });
+    let fut = std::pin::pin!(fut);
+    let rx = std::pin::pin!(rx);
+    let mut fut = fut;
+    let mut rx = rx;
+    std::future::poll_fn(|cx| {
+        if fut.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(true);
+        }
+        if rx.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(false);
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}

@@ -1,0 +1,372 @@
+//! Typed field values, and their writer into the field encoding.
+
+use crate::record::{DEPTH_MARKER, DROPPED_FIELDS_KEY, Limits, RecBuf, TRUNCATION_MARKER, tag};
+
+/// A field value borrowed from the caller for the duration of the call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// JSON null.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer.
+    U64(u64),
+    /// A double; NaN and infinities are written as strings by text
+    /// encoders.
+    F64(f64),
+    /// A string.
+    Str(&'a str),
+    /// Raw bytes; text encoders write them as base64.
+    Bytes(&'a [u8]),
+    /// A nested object.
+    Object(&'a [Field<'a>]),
+    /// A nested array.
+    Array(&'a [Value<'a>]),
+}
+
+/// A key and its value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Field<'a> {
+    /// The key.
+    pub key: &'a str,
+    /// The value.
+    pub value: Value<'a>,
+}
+
+/// Builds a [`Field`]: `field("user_id", 7)`.
+#[inline]
+pub fn field<'a>(key: &'a str, value: impl Into<Value<'a>>) -> Field<'a> {
+    Field {
+        key,
+        value: value.into(),
+    }
+}
+
+macro_rules! value_from {
+    ($($t:ty => $variant:ident as $as:ty),* $(,)?) => {
+        $(impl<'a> From<$t> for Value<'a> {
+            #[inline]
+            fn from(v: $t) -> Value<'a> {
+                Value::$variant(v as $as)
+            }
+        })*
+    };
+}
+
+value_from! {
+    i8 => I64 as i64, i16 => I64 as i64, i32 => I64 as i64, i64 => I64 as i64,
+    isize => I64 as i64, u8 => U64 as u64, u16 => U64 as u64, u32 => U64 as u64,
+    u64 => U64 as u64, usize => U64 as u64, f32 => F64 as f64, f64 => F64 as f64,
+}
+
+impl<'a> From<bool> for Value<'a> {
+    #[inline]
+    fn from(v: bool) -> Value<'a> {
+        Value::Bool(v)
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    #[inline]
+    fn from(v: &'a str) -> Value<'a> {
+        Value::Str(v)
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    #[inline]
+    fn from(v: &'a String) -> Value<'a> {
+        Value::Str(v)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Value<'a> {
+    #[inline]
+    fn from(v: &'a [u8]) -> Value<'a> {
+        Value::Bytes(v)
+    }
+}
+
+impl<'a> From<&'a [Field<'a>]> for Value<'a> {
+    #[inline]
+    fn from(v: &'a [Field<'a>]) -> Value<'a> {
+        Value::Object(v)
+    }
+}
+
+impl<'a> From<&'a [Value<'a>]> for Value<'a> {
+    #[inline]
+    fn from(v: &'a [Value<'a>]) -> Value<'a> {
+        Value::Array(v)
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    #[inline]
+    fn from(v: Option<T>) -> Value<'a> {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// What writing one event's parts changed, for the metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WriteStats {
+    /// Strings cut, values past the depth limit, fields left out.
+    pub truncated: u32,
+    /// Strings in which invalid UTF-8 was replaced.
+    pub invalid_utf8: u32,
+}
+
+/// Deepest nesting the writer can track, whatever `Limits::max_depth` says.
+pub const MAX_DEPTH_CAP: usize = 64;
+
+/// Writes fields into a record, applying the limits as it goes.
+///
+/// This is the one place that turns caller input into the field encoding:
+/// Rust [`Field`] lists, the C ABI's field arrays and pre-encoded buffers
+/// all go through it, so every path truncates, repairs and counts alike.
+/// Keys and strings given as bytes are validated; invalid UTF-8 is
+/// replaced with U+FFFD and counted.
+///
+/// Inside an array pass `None` as the key; elsewhere pass `Some(key)`.
+pub struct FieldWriter<'b> {
+    buf: &'b mut RecBuf,
+    limits: &'b Limits,
+    pub(crate) stats: WriteStats,
+    count: usize,
+    dropped: u64,
+    stack: [u32; MAX_DEPTH_CAP],
+    depth: usize,
+}
+
+impl<'b> FieldWriter<'b> {
+    pub(crate) fn new(buf: &'b mut RecBuf, limits: &'b Limits) -> FieldWriter<'b> {
+        FieldWriter {
+            buf,
+            limits,
+            stats: WriteStats::default(),
+            count: 0,
+            dropped: 0,
+            stack: [0; MAX_DEPTH_CAP],
+            depth: 0,
+        }
+    }
+
+    /// Writes a Rust field list.
+    pub fn fields(&mut self, fields: &[Field<'_>]) {
+        for f in fields {
+            self.value(Some(f.key.as_bytes()), &f.value);
+        }
+    }
+
+    /// Writes one Rust value.
+    pub fn value(&mut self, key: Option<&[u8]>, value: &Value<'_>) {
+        match *value {
+            Value::Null => self.null(key),
+            Value::Bool(b) => self.bool(key, b),
+            Value::I64(n) => self.i64(key, n),
+            Value::U64(n) => self.u64(key, n),
+            Value::F64(n) => self.f64(key, n),
+            Value::Str(s) => self.scalar_str(key, s.as_bytes(), true, tag::STR),
+            Value::Bytes(b) => self.bytes(key, b),
+            Value::Object(fields) => {
+                if self.begin_object(key) {
+                    self.fields(fields);
+                    self.end();
+                }
+            }
+            Value::Array(values) => {
+                if self.begin_array(key) {
+                    for v in values {
+                        self.value(None, v);
+                    }
+                    self.end();
+                }
+            }
+        }
+    }
+
+    /// Writes a null.
+    pub fn null(&mut self, key: Option<&[u8]>) {
+        self.head(tag::NULL, key);
+    }
+
+    /// Writes a boolean.
+    pub fn bool(&mut self, key: Option<&[u8]>, b: bool) {
+        self.head(if b { tag::TRUE } else { tag::FALSE }, key);
+    }
+
+    /// Writes a signed integer.
+    pub fn i64(&mut self, key: Option<&[u8]>, n: i64) {
+        if self.head(tag::I64, key) {
+            self.buf.extend(&n.to_le_bytes());
+        }
+    }
+
+    /// Writes an unsigned integer.
+    pub fn u64(&mut self, key: Option<&[u8]>, n: u64) {
+        if self.head(tag::U64, key) {
+            self.buf.extend(&n.to_le_bytes());
+        }
+    }
+
+    /// Writes a double.
+    pub fn f64(&mut self, key: Option<&[u8]>, n: f64) {
+        if self.head(tag::F64, key) {
+            self.buf.extend(&n.to_le_bytes());
+        }
+    }
+
+    /// Writes a string given as bytes, repairing invalid UTF-8.
+    pub fn str(&mut self, key: Option<&[u8]>, s: &[u8]) {
+        self.scalar_str(key, s, false, tag::STR);
+    }
+
+    /// Writes raw bytes.
+    pub fn bytes(&mut self, key: Option<&[u8]>, b: &[u8]) {
+        self.scalar_str(key, b, true, tag::BYTES);
+    }
+
+    /// Opens an object. Returns false when it was not opened (the field
+    /// limit was reached, or the depth limit, in which case a marker string
+    /// stands in its place); then write no children and do not call
+    /// [`FieldWriter::end`].
+    pub fn begin_object(&mut self, key: Option<&[u8]>) -> bool {
+        self.begin(tag::OBJECT, key)
+    }
+
+    /// Opens an array; see [`FieldWriter::begin_object`].
+    pub fn begin_array(&mut self, key: Option<&[u8]>) -> bool {
+        self.begin(tag::ARRAY, key)
+    }
+
+    /// Closes the innermost open object or array.
+    pub fn end(&mut self) {
+        if self.depth == 0 {
+            return;
+        }
+        self.depth -= 1;
+        let at = self.stack[self.depth] as usize;
+        let len = self.buf.len() - at - 4;
+        self.buf.patch_u32(at, len as u32);
+    }
+
+    /// Closes whatever is still open and writes the marker entry that says
+    /// how many fields were left out.
+    pub(crate) fn finish(&mut self) {
+        while self.depth > 0 {
+            self.end();
+        }
+        if self.dropped > 0 {
+            self.buf.push(tag::U64);
+            self.key(DROPPED_FIELDS_KEY.as_bytes());
+            self.buf.extend(&self.dropped.to_le_bytes());
+            self.stats.truncated += 1;
+        }
+    }
+
+    fn begin(&mut self, t: u8, key: Option<&[u8]>) -> bool {
+        let limit = self.limits.max_depth.min(MAX_DEPTH_CAP);
+        if self.depth >= limit {
+            if self.count < self.limits.max_fields {
+                self.stats.truncated += 1;
+            }
+            self.scalar_str(key, DEPTH_MARKER.as_bytes(), true, tag::STR);
+            return false;
+        }
+        if !self.head(t, key) {
+            return false;
+        }
+        self.stack[self.depth] = self.buf.len() as u32;
+        self.depth += 1;
+        self.buf.extend(&[0; 4]);
+        true
+    }
+
+    /// Writes a tag and key if the field limit allows; false if not.
+    #[inline]
+    fn head(&mut self, t: u8, key: Option<&[u8]>) -> bool {
+        if self.count >= self.limits.max_fields {
+            self.dropped += 1;
+            return false;
+        }
+        self.count += 1;
+        self.buf.push(t);
+        if let Some(key) = key {
+            self.key(key);
+        }
+        true
+    }
+
+    #[inline]
+    fn key(&mut self, key: &[u8]) {
+        let max = u16::MAX as usize;
+        if std::str::from_utf8(key).is_ok() && key.len() <= max {
+            self.buf.extend(&(key.len() as u16).to_le_bytes());
+            self.buf.extend(key);
+            return;
+        }
+        let repaired = String::from_utf8_lossy(key);
+        if repaired.len() != key.len() || std::str::from_utf8(key).is_err() {
+            self.stats.invalid_utf8 += 1;
+        } else {
+            self.stats.truncated += 1;
+        }
+        let k = floor_char_boundary(&repaired, max);
+        self.buf.extend(&(k as u16).to_le_bytes());
+        self.buf.extend(&repaired.as_bytes()[..k]);
+    }
+
+    /// Writes a length-prefixed string or bytes value, validating UTF-8
+    /// unless `trusted`, and cutting it at `max_message_bytes`.
+    fn scalar_str(&mut self, key: Option<&[u8]>, s: &[u8], trusted: bool, t: u8) {
+        if !trusted && std::str::from_utf8(s).is_err() {
+            self.stats.invalid_utf8 += 1;
+            let repaired = String::from_utf8_lossy(s);
+            return self.scalar_str(key, repaired.as_bytes(), true, t);
+        }
+        if !self.head(t, key) {
+            return;
+        }
+        let max = self.limits.max_message_bytes;
+        if s.len() <= max {
+            self.buf.extend(&(s.len() as u32).to_le_bytes());
+            self.buf.extend(s);
+            return;
+        }
+        self.stats.truncated += 1;
+        if t == tag::BYTES {
+            self.buf.extend(&(max as u32).to_le_bytes());
+            self.buf.extend(&s[..max]);
+            return;
+        }
+        let keep = floor_char_boundary(unsafe_str(s), max.saturating_sub(TRUNCATION_MARKER.len()));
+        let total = keep + TRUNCATION_MARKER.len();
+        self.buf.extend(&(total as u32).to_le_bytes());
+        self.buf.extend(&s[..keep]);
+        self.buf.extend(TRUNCATION_MARKER.as_bytes());
+    }
+}
+
+/// Views bytes already known to be UTF-8 as a string.
+#[inline]
+pub(crate) fn unsafe_str(s: &[u8]) -> &str {
+    // SAFETY: every caller passes bytes that were validated as UTF-8 or
+    // came from a `&str`.
+    unsafe { std::str::from_utf8_unchecked(s) }
+}
+
+/// The largest index `<= at` that is a char boundary of `s`.
+#[inline]
+pub(crate) fn floor_char_boundary(s: &str, at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    let mut i = at;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}

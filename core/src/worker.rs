@@ -1,0 +1,388 @@
+//! The worker: takes records from the event queue, samples and filters
+//! them, encodes each once per distinct encoding, and hands batches to the
+//! sinks.
+//!
+//! Sinks with the same encoder and level share one encoded batch (a
+//! reference-counted `Bytes`), so a record is encoded once however many
+//! sinks write it. A batch goes out when it reaches `max_events` or
+//! `max_bytes`, when it has waited `max_delay`, or as soon as the queue
+//! runs dry.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::config::EncoderConfig;
+use crate::delivery::Item;
+use crate::encode::Encoder;
+use crate::level::Level;
+use crate::logger::{Control, DONE, RUNNING, SLEEPING, Shared};
+use crate::metrics::Dropped;
+use crate::record::{HEADER_BYTES, Limits, RecBuf, RecordView};
+use crate::value::FieldWriter;
+
+/// Sinks that share an encoder and a level, and so a batch.
+struct Group {
+    encoder: Encoder,
+    config: (EncoderConfig, Level, bool),
+    level: Level,
+    lanes: Vec<usize>,
+    buf: Vec<u8>,
+    events: u64,
+    filtered: u64,
+}
+
+pub(crate) struct Worker {
+    sh: Arc<Shared>,
+    groups: Vec<Group>,
+    /// Sampling accumulator: an event is kept each time it reaches 1.
+    sample_acc: f64,
+    /// Records taken from the queue, including ones not yet published.
+    dequeued: u64,
+    published: u64,
+    batch_started: Option<Instant>,
+    batch_bytes: usize,
+    flushes: std::collections::VecDeque<(u64, u64)>,
+    stopping: bool,
+    /// Drops already reported in-band, per sink.
+    reported: Vec<Dropped>,
+    last_notice: Instant,
+}
+
+/// How long the worker lingers on a dry queue before sending a small
+/// batch, so that a steady stream is not cut into tiny writes.
+const LINGER: Duration = Duration::from_micros(50);
+
+/// Minimum spacing of in-band drop notices while drops go on.
+const NOTICE_EVERY: Duration = Duration::from_secs(1);
+
+impl Worker {
+    pub(crate) fn new(sh: Arc<Shared>) -> Worker {
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, lane) in sh.lanes.iter().enumerate() {
+            let key = (lane.encoder, lane.level, lane.tty);
+            match groups.iter_mut().find(|g| g.config == key) {
+                Some(g) => g.lanes.push(i),
+                None => groups.push(Group {
+                    encoder: Encoder::new(lane.encoder, lane.tty),
+                    config: key,
+                    level: lane.level,
+                    lanes: vec![i],
+                    buf: Vec::with_capacity(64 << 10),
+                    events: 0,
+                    filtered: 0,
+                }),
+            }
+        }
+        let reported = vec![Dropped::default(); sh.lanes.len()];
+        Worker {
+            sh,
+            groups,
+            sample_acc: 0.0,
+            dequeued: 0,
+            published: 0,
+            batch_started: None,
+            batch_bytes: 0,
+            flushes: Default::default(),
+            stopping: false,
+            reported,
+            last_notice: Instant::now(),
+        }
+    }
+
+    pub(crate) fn run(mut self) {
+        loop {
+            let popped = self.drain_some();
+            if popped > 0 {
+                self.sh.notify_space();
+            }
+            let dry = self.sh.queue.is_empty();
+            if self.batch_started.is_some() {
+                let full = self.batch_events() >= self.sh.batch.max_events as u64
+                    || self.batch_bytes >= self.sh.batch.max_bytes;
+                let late = self
+                    .batch_started
+                    .is_some_and(|t| t.elapsed() >= self.sh.batch.max_delay);
+                if full || late || (dry && !self.linger()) {
+                    self.ship(dry);
+                }
+            }
+            self.publish();
+            self.take_control();
+            if self.sh.abandon.load(Ordering::Acquire) {
+                self.abandon();
+                return;
+            }
+            self.complete_flushes();
+            if self.stopping && self.flushes.is_empty() && self.sh.queue.is_empty() {
+                self.ship(true);
+                self.finish();
+                return;
+            }
+            if popped == 0 && self.batch_started.is_none() {
+                self.maybe_notice(true);
+                self.idle();
+            }
+        }
+    }
+
+    fn batch_events(&self) -> u64 {
+        self.groups
+            .iter()
+            .map(|g| g.events + g.filtered)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Takes up to a batch's worth of records from the queue.
+    fn drain_some(&mut self) -> usize {
+        let max = self.sh.batch.max_events;
+        let mut n = 0;
+        let mut released = 0;
+        while n < max && self.batch_bytes < self.sh.batch.max_bytes {
+            let Some(rec) = self.sh.queue.pop() else {
+                break;
+            };
+            released += rec.heap_bytes();
+            self.process(&rec);
+            n += 1;
+        }
+        self.sh.release_heap(released);
+        self.dequeued += n as u64;
+        n
+    }
+
+    /// Waits briefly for more records before a small batch goes out.
+    /// True if records arrived.
+    fn linger(&self) -> bool {
+        let small = self.batch_events() < (self.sh.batch.max_events as u64 / 8).max(1);
+        if !small || self.stopping || !self.flushes.is_empty() {
+            return false;
+        }
+        let until = Instant::now() + LINGER;
+        while Instant::now() < until {
+            for _ in 0..32 {
+                std::hint::spin_loop();
+            }
+            if !self.sh.queue.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
+
+    #[inline]
+    fn process(&mut self, rec: &RecBuf) {
+        let view = RecordView::decode(rec.as_slice());
+        if self.sh.sample_rate < 1.0 && view.level.is_sampled() {
+            self.sample_acc += self.sh.sample_rate;
+            if self.sample_acc >= 1.0 {
+                self.sample_acc -= 1.0;
+            } else {
+                self.sh.counters.sampled_out.add(1);
+                return;
+            }
+        }
+        if self.batch_started.is_none() {
+            self.batch_started = Some(Instant::now());
+        }
+        let mut largest = 0;
+        for g in &mut self.groups {
+            if view.level.passes(g.level) {
+                let before = g.buf.len();
+                g.encoder.encode(&view, &mut g.buf);
+                g.events += 1;
+                largest = largest.max(g.buf.len() - before);
+            } else {
+                g.filtered += 1;
+            }
+        }
+        self.batch_bytes += largest;
+    }
+
+    /// Hands every group's batch to its sinks.
+    fn ship(&mut self, idle: bool) {
+        self.batch_started = None;
+        self.batch_bytes = 0;
+        for g in &mut self.groups {
+            if g.events == 0 && g.filtered == 0 {
+                continue;
+            }
+            let cap = g.buf.capacity();
+            let data = Bytes::from(std::mem::replace(&mut g.buf, Vec::with_capacity(cap)));
+            for &i in &g.lanes {
+                let lane = &self.sh.lanes[i];
+                lane.counters.filtered.add(g.filtered);
+                if g.events > 0 {
+                    lane.push_batch(data.clone(), g.events, &self.sh.abandon);
+                }
+            }
+            g.events = 0;
+            g.filtered = 0;
+        }
+        self.maybe_notice(idle);
+    }
+
+    /// Makes the dequeued count visible to metrics and flushes.
+    fn publish(&mut self) {
+        if self.dequeued != self.published {
+            self.sh
+                .counters
+                .dequeued
+                .add(self.dequeued - self.published);
+            self.published = self.dequeued;
+        }
+    }
+
+    fn take_control(&mut self) {
+        if !self.sh.control_pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let requests: Vec<Control> = self.sh.control.lock().unwrap().drain(..).collect();
+        for c in requests {
+            match c {
+                Control::Flush { seq, target } => self.flushes.push_back((seq, target)),
+                Control::Stop => self.stopping = true,
+            }
+        }
+    }
+
+    /// Completes flushes whose target the worker has passed: sends the open
+    /// batch, then a flush marker behind it to every sink.
+    fn complete_flushes(&mut self) {
+        while let Some(&(seq, target)) = self.flushes.front() {
+            let done = self.dequeued + self.sh.counters.queue_full_evicted.get();
+            if done < target {
+                return;
+            }
+            if self.batch_started.is_some() {
+                self.ship(true);
+            }
+            self.publish();
+            self.maybe_notice(true);
+            for lane in &self.sh.lanes {
+                lane.push_control(Item::Flush(seq));
+            }
+            self.flushes.pop_front();
+        }
+    }
+
+    /// Sleeps until a producer or a control request wakes it.
+    fn idle(&mut self) {
+        for _ in 0..64 {
+            if !self.sh.queue.is_empty() || self.sh.control_pending.load(Ordering::Acquire) {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        self.sh.worker_state.store(SLEEPING, Ordering::SeqCst);
+        if self.sh.queue.is_empty() && !self.sh.control_pending.load(Ordering::SeqCst) {
+            std::thread::park_timeout(Duration::from_millis(250));
+        }
+        self.sh.worker_state.store(RUNNING, Ordering::SeqCst);
+    }
+
+    /// Sends each sink a notice of events dropped since its last one: when
+    /// the queue has run dry after drops, or at most once a second while
+    /// drops go on.
+    fn maybe_notice(&mut self, idle: bool) {
+        if !idle && self.last_notice.elapsed() < NOTICE_EVERY {
+            return;
+        }
+        let logger = self.sh.counters.dropped();
+        let mut sent = false;
+        for (i, lane) in self.sh.lanes.iter().enumerate() {
+            let sink = lane.counters.dropped();
+            let mut now = logger;
+            now.queue_full += sink.queue_full;
+            now.sink_error += sink.sink_error;
+            // Shutdown drops happen after the last record a sink writes.
+            now.shutdown_timeout = 0;
+            now.closed = 0;
+            let delta = now.since(&self.reported[i]);
+            if delta.total() == 0 {
+                continue;
+            }
+            self.reported[i] = now;
+            let notice = self.notice_record(&lane.name, &delta);
+            let g = self
+                .groups
+                .iter_mut()
+                .find(|g| g.lanes.contains(&i))
+                .expect("every lane is in a group");
+            let mut out = Vec::with_capacity(256);
+            g.encoder
+                .encode(&RecordView::decode(notice.as_slice()), &mut out);
+            lane.push_control(Item::Notice(Bytes::from(out)));
+            sent = true;
+        }
+        if sent {
+            self.last_notice = Instant::now();
+        }
+    }
+
+    fn notice_record(&self, sink: &str, delta: &Dropped) -> RecBuf {
+        let name = "asynclog";
+        let msg = "events dropped";
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let mut buf = RecBuf::new();
+        let mut header = [0u8; HEADER_BYTES];
+        header[0] = Level::Warn as u8;
+        header[2..4].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        header[4..12].copy_from_slice(&ts.to_le_bytes());
+        header[20..24].copy_from_slice(&(msg.len() as u32).to_le_bytes());
+        buf.extend(&header);
+        buf.extend(name.as_bytes());
+        buf.extend(msg.as_bytes());
+        let limits = Limits::default();
+        let mut w = FieldWriter::new(&mut buf, &limits);
+        w.u64(Some(b"dropped"), delta.total());
+        w.str(Some(b"sink"), sink.as_bytes());
+        if w.begin_object(Some(b"reasons")) {
+            for (reason, n) in delta.reasons() {
+                if n > 0 {
+                    w.u64(Some(reason.as_bytes()), n);
+                }
+            }
+            w.end();
+        }
+        w.finish();
+        buf
+    }
+
+    /// The shutdown deadline passed: count what is left and stop.
+    fn abandon(&mut self) {
+        let mut left = 0;
+        let mut released = 0;
+        while let Some(rec) = self.sh.queue.pop() {
+            released += rec.heap_bytes();
+            left += 1;
+        }
+        self.sh.release_heap(released);
+        self.sh.counters.shutdown_timeout.add(left);
+        self.dequeued += left;
+        // The open batch still goes to the sinks, which count it as
+        // shutdown_timeout too.
+        self.ship(true);
+        self.publish();
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        self.sh.worker_state.store(DONE, Ordering::SeqCst);
+        // A producer that raced past the closed flag may have queued a
+        // record; it sees DONE and counts it, and so does this.
+        while let Some(rec) = self.sh.queue.pop() {
+            self.sh.release_heap(rec.heap_bytes());
+            self.sh.counters.dequeued.add(1);
+            self.sh.counters.closed_after_enqueue.incr();
+        }
+        for lane in &self.sh.lanes {
+            lane.push_control(Item::Stop);
+        }
+    }
+}

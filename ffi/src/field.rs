@@ -1,0 +1,197 @@
+//! Fields as C builds them: plain structs on the stack, no allocation.
+
+use std::ffi::c_char;
+
+use asynclog_core::FieldWriter;
+
+/// The level of an event: one of the `ASYNCLOG_LEVEL_*` values.
+pub type asynclog_level = u32;
+
+/// Very detailed tracing.
+pub const ASYNCLOG_LEVEL_TRACE: asynclog_level = 0;
+/// Debugging detail.
+pub const ASYNCLOG_LEVEL_DEBUG: asynclog_level = 1;
+/// Normal operation.
+pub const ASYNCLOG_LEVEL_INFO: asynclog_level = 2;
+/// Something unexpected that the program handled.
+pub const ASYNCLOG_LEVEL_WARN: asynclog_level = 3;
+/// A failed operation.
+pub const ASYNCLOG_LEVEL_ERROR: asynclog_level = 4;
+/// The program cannot continue (logging it does not exit).
+pub const ASYNCLOG_LEVEL_FATAL: asynclog_level = 5;
+/// An audit event: never filtered or sampled, by default never dropped.
+pub const ASYNCLOG_LEVEL_AUDIT: asynclog_level = 6;
+/// A security event: never filtered or sampled, by default never dropped.
+pub const ASYNCLOG_LEVEL_SECURITY: asynclog_level = 7;
+
+/// The type of a field's value: one of the `ASYNCLOG_FIELD_*` values.
+pub type asynclog_field_type = u32;
+
+/// No value (JSON null).
+pub const ASYNCLOG_FIELD_NULL: asynclog_field_type = 0;
+/// `value.str`: UTF-8 text.
+pub const ASYNCLOG_FIELD_STR: asynclog_field_type = 1;
+/// `value.i64`: a signed integer.
+pub const ASYNCLOG_FIELD_I64: asynclog_field_type = 2;
+/// `value.u64`: an unsigned integer.
+pub const ASYNCLOG_FIELD_U64: asynclog_field_type = 3;
+/// `value.f64`: a double.
+pub const ASYNCLOG_FIELD_F64: asynclog_field_type = 4;
+/// `value.boolean`: a boolean.
+pub const ASYNCLOG_FIELD_BOOL: asynclog_field_type = 5;
+/// `value.bytes`: raw bytes, written as base64 by text encoders.
+pub const ASYNCLOG_FIELD_BYTES: asynclog_field_type = 6;
+/// `value.children`: a nested object of keyed fields.
+pub const ASYNCLOG_FIELD_OBJECT: asynclog_field_type = 7;
+/// `value.children`: a nested array; the children's keys are ignored.
+pub const ASYNCLOG_FIELD_ARRAY: asynclog_field_type = 8;
+
+/// A borrowed run of bytes: UTF-8 text for strings.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct asynclog_str {
+    /// The first byte; may be NULL when `len` is 0.
+    pub ptr: *const c_char,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+/// A borrowed array of fields.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct asynclog_fields {
+    /// The first field; may be NULL when `len` is 0.
+    pub ptr: *const asynclog_field,
+    /// Number of fields.
+    pub len: usize,
+}
+
+/// A field's value; which member is read depends on the field's type.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union asynclog_value {
+    /// For `ASYNCLOG_FIELD_STR`.
+    pub str: asynclog_str,
+    /// For `ASYNCLOG_FIELD_I64`.
+    pub i64: i64,
+    /// For `ASYNCLOG_FIELD_U64`.
+    pub u64: u64,
+    /// For `ASYNCLOG_FIELD_F64`.
+    pub f64: f64,
+    /// For `ASYNCLOG_FIELD_BOOL`.
+    pub boolean: bool,
+    /// For `ASYNCLOG_FIELD_BYTES`.
+    pub bytes: asynclog_str,
+    /// For `ASYNCLOG_FIELD_OBJECT` and `ASYNCLOG_FIELD_ARRAY`.
+    pub children: asynclog_fields,
+}
+
+/// One key and its typed value. Build them on the stack with the
+/// `asynclog_field_*` helpers; nothing is kept after the call returns.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct asynclog_field {
+    /// The key, UTF-8; may be NULL when `key_len` is 0.
+    pub key: *const c_char,
+    /// Key length in bytes.
+    pub key_len: usize,
+    /// One of the `ASYNCLOG_FIELD_*` values.
+    pub type_: asynclog_field_type,
+    /// The value, read according to `type_`.
+    pub value: asynclog_value,
+}
+
+/// Writes a C field array through the core's writer, which applies the
+/// limits (nesting past the depth limit is not followed, so a cyclic
+/// `children` pointer ends there). Errors name the field's position.
+///
+/// # Safety
+/// `fields` must point to `len` valid fields (or be NULL with `len` 0),
+/// and every pointer inside them must be valid for its length.
+pub(crate) unsafe fn write_fields(
+    w: &mut FieldWriter<'_>,
+    fields: *const asynclog_field,
+    len: usize,
+    keyed: bool,
+    path: &mut String,
+) -> Result<(), String> {
+    if fields.is_null() {
+        if len == 0 {
+            return Ok(());
+        }
+        return Err(format!(
+            "{}: NULL with length {len}",
+            path_or(path, "fields")
+        ));
+    }
+    // SAFETY: the caller guarantees `len` valid fields.
+    let fields = unsafe { std::slice::from_raw_parts(fields, len) };
+    for (i, f) in fields.iter().enumerate() {
+        let base = path.len();
+        path.push_str(&format!("[{i}]"));
+        // SAFETY: as for the whole call.
+        let result = unsafe { write_field(w, f, keyed, path) };
+        if result.is_err() {
+            return result;
+        }
+        path.truncate(base);
+    }
+    Ok(())
+}
+
+fn path_or<'a>(path: &'a str, default: &'a str) -> &'a str {
+    if path.is_empty() { default } else { path }
+}
+
+/// # Safety
+/// As for [`write_fields`].
+unsafe fn write_field(
+    w: &mut FieldWriter<'_>,
+    f: &asynclog_field,
+    keyed: bool,
+    path: &mut String,
+) -> Result<(), String> {
+    let key = if keyed {
+        // SAFETY: the caller guarantees the key pointer and length.
+        let k = unsafe { crate::status::bytes(f.key, f.key_len, "key") };
+        Some(k.map_err(|_| format!("fields{path}.key: NULL with length {}", f.key_len))?)
+    } else {
+        None
+    };
+    let bytes_of = |s: asynclog_str, what: &str| {
+        // SAFETY: the caller guarantees the value pointer and length.
+        unsafe { crate::status::bytes(s.ptr, s.len, what) }
+            .map_err(|_| format!("fields{path}.{what}: NULL with length {}", s.len))
+    };
+    // SAFETY: each arm reads the union member the type names.
+    unsafe {
+        match f.type_ {
+            ASYNCLOG_FIELD_NULL => w.null(key),
+            ASYNCLOG_FIELD_STR => w.str(key, bytes_of(f.value.str, "str")?),
+            ASYNCLOG_FIELD_I64 => w.i64(key, f.value.i64),
+            ASYNCLOG_FIELD_U64 => w.u64(key, f.value.u64),
+            ASYNCLOG_FIELD_F64 => w.f64(key, f.value.f64),
+            ASYNCLOG_FIELD_BOOL => {
+                // Read the byte, not a `bool`: C may store any value.
+                let raw: u8 = std::ptr::addr_of!(f.value.boolean).cast::<u8>().read();
+                w.bool(key, raw != 0)
+            }
+            ASYNCLOG_FIELD_BYTES => w.bytes(key, bytes_of(f.value.bytes, "bytes")?),
+            ASYNCLOG_FIELD_OBJECT | ASYNCLOG_FIELD_ARRAY => {
+                let object = f.type_ == ASYNCLOG_FIELD_OBJECT;
+                let children = f.value.children;
+                let opened = if object {
+                    w.begin_object(key)
+                } else {
+                    w.begin_array(key)
+                };
+                if opened {
+                    write_fields(w, children.ptr, children.len, object, path)?;
+                    w.end();
+                }
+            }
+            other => return Err(format!("fields{path}: unknown field type {other}")),
+        }
+    }
+    Ok(())
+}
