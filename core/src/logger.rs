@@ -72,6 +72,7 @@ pub(crate) struct Shared {
     pub closed: AtomicBool,
     pub abandon: Arc<AtomicBool>,
     pub threads_running: AtomicUsize,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
 }
 
@@ -190,7 +191,14 @@ impl Shared {
             .wait_until(if drained { deadline.max(grace) } else { grace }, || {
                 self.threads_running.load(Ordering::Acquire) == 0
             });
-        if !stopped {
+        if stopped {
+            // Every thread has left its loop; joining only waits for it to
+            // unwind, so nothing of the logger outlives this call.
+            for handle in self.threads.lock().unwrap().drain(..) {
+                let _ = handle.join();
+            }
+        } else {
+            // A sink is stuck in a write: leave its thread detached.
             self.abandon.store(true, Ordering::SeqCst);
             for lane in &self.lanes {
                 lane.abandon_queued();
@@ -351,6 +359,7 @@ impl Logger {
             closed: AtomicBool::new(false),
             abandon: Arc::new(AtomicBool::new(false)),
             threads_running: AtomicUsize::new(0),
+            threads: Mutex::new(Vec::new()),
             runtime: Mutex::new(None),
         });
 
@@ -366,15 +375,18 @@ impl Logger {
                 sh.threads_running.fetch_sub(1, Ordering::AcqRel);
                 sh.progress.notify();
             });
-            if let Err(source) = spawned {
-                shared.threads_running.fetch_sub(1, Ordering::AcqRel);
-                for lane in &shared.lanes {
-                    lane.push_control(Item::Stop);
+            match spawned {
+                Ok(handle) => shared.threads.lock().unwrap().push(handle),
+                Err(source) => {
+                    shared.threads_running.fetch_sub(1, Ordering::AcqRel);
+                    for lane in &shared.lanes {
+                        lane.push_control(Item::Stop);
+                    }
+                    return Err(Error::Io {
+                        context: "starting a sink thread".into(),
+                        source,
+                    });
                 }
-                return Err(Error::Io {
-                    context: "starting a sink thread".into(),
-                    source,
-                });
             }
         }
 
@@ -390,6 +402,7 @@ impl Logger {
         match spawned {
             Ok(handle) => {
                 let _ = shared.worker_thread.set(handle.thread().clone());
+                shared.threads.lock().unwrap().push(handle);
             }
             Err(source) => {
                 shared.threads_running.fetch_sub(1, Ordering::AcqRel);
