@@ -151,6 +151,7 @@ impl Worker {
         }
         self.sh.release_heap(released);
         self.dequeued += n as u64;
+        self.publish();
         n
     }
 
