@@ -133,7 +133,7 @@ pub fn enter(fields: &[Field<'_>]) -> ContextGuard {
 /// Runs a future with context fields set for it and for everything it
 /// awaits, on whichever threads it runs. The fields are added to the
 /// context current where `scope` is called.
-pub fn scope<F: Future>(fields: &[Field<'_>], fut: F) -> impl Future<Output = F::Output> {
+pub fn scope<F: Future>(fields: &[Field<'_>], fut: F) -> impl Future<Output = F::Output> + use<F> {
     let mut combined = Vec::new();
     capture(|task, thread| {
         combined.extend_from_slice(task);

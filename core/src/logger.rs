@@ -567,7 +567,7 @@ impl Logger {
         level: Level,
         message: &str,
         fields: &[Field<'_>],
-    ) -> impl Future<Output = Outcome> + Send + 'static {
+    ) -> impl Future<Output = Outcome> + Send + use<> {
         let prepared = self.prepare(level, message.as_bytes(), true, |w| {
             w.fields(fields);
             Ok(())
