@@ -74,7 +74,7 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// Most fields in one event, counting nested ones. Default 256.
     pub max_fields: usize,
-    /// Deepest nesting of objects and arrays. Default 16.
+    /// Deepest nesting of objects and arrays, at most 64. Default 16.
     pub max_depth: usize,
     /// Largest whole record in bytes. Default 1 MiB.
     pub max_record_bytes: usize,

@@ -52,6 +52,7 @@ use super::{
 };
 use crate::level::Level;
 use crate::record::Limits;
+use crate::value::MAX_DEPTH_CAP;
 
 /// The syntax of a configuration document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,6 +267,7 @@ impl Config {
         limits.key("max_message_bytes").check(message_bytes)?;
         limits.key("max_fields").check(at_least(max_fields, 1))?;
         limits.key("max_depth").check(at_least(max_depth, 1))?;
+        limits.key("max_depth").check(at_most(max_depth, MAX_DEPTH_CAP))?;
         let record_bytes = at_least(max_record_bytes, MIN_RECORD_BYTES);
         limits.key("max_record_bytes").check(record_bytes)?;
 
@@ -343,6 +345,14 @@ const MIN_RECORD_BYTES: usize = 256;
 fn at_least<T: PartialOrd + fmt::Display>(n: T, min: T) -> Result<(), String> {
     if n < min {
         Err(format!("must be at least {min}, got {n}"))
+    } else {
+        Ok(())
+    }
+}
+
+fn at_most<T: PartialOrd + fmt::Display>(n: T, max: T) -> Result<(), String> {
+    if n > max {
+        Err(format!("must be at most {max}, got {n}"))
     } else {
         Ok(())
     }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of asynclog from a fresh clone: installs what is missing,
+# checks formatting and generated files, then runs the Rust tests and the
+# C tests (plain and under ASan/UBSan).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing what is missing"
+scripts/setup.sh
+
+step "formatting"
+cargo fmt --all --check
+
+step "generated files"
+scripts/check-generated.sh
+
+step "Rust tests"
+mkdir -p target
+cargo test --workspace --exclude asynclog-bench-compare 2>&1 | tee target/rust-tests.log
+grep -q "test result: ok" target/rust-tests.log
+
+if [[ -x scripts/test-c.sh ]]; then
+  step "C and C++ tests"
+  scripts/test-c.sh
+fi
+
+step "all tests passed"
