@@ -3,7 +3,8 @@
 //! with the accounting that proves nothing was lost.
 //!
 //! Run with `cargo run --release -p asynclog-core --example demo`.
-//! `ASYNCLOG_DEMO_EVENTS` sets the burst size (default 2,000,000).
+//! `ASYNCLOG_DEMO_EVENTS` sets the burst size (default 2,000,000) and
+//! `ASYNCLOG_DEMO_THREADS` the number of producer threads (default 2).
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
@@ -67,7 +68,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_000);
-    let threads = 2u64;
+    let threads: u64 = std::env::var("ASYNCLOG_DEMO_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(2);
     let dir = std::env::temp_dir().join(format!("asynclog-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("burst.ndjson");

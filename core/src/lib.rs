@@ -44,6 +44,7 @@ mod error;
 pub mod level;
 mod logger;
 pub mod metrics;
+mod queue;
 pub mod record;
 pub(crate) mod sink;
 mod tlv;

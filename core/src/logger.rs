@@ -8,7 +8,6 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::Thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::Backoff;
 
 use crate::config::{Config, Policy, SinkKind};
@@ -17,6 +16,7 @@ use crate::delivery::{Item, Progress, SinkLane, run_sink};
 use crate::error::{DropReason, Error, Outcome, Pending};
 use crate::level::Level;
 use crate::metrics::{self, LoggerCounters, Snapshot};
+use crate::queue::{Claim, EventQueue};
 use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, HEADER_BYTES, Limits, RecBuf};
 use crate::sink::capture::CaptureSink;
 use crate::sink::file::FileSink;
@@ -42,7 +42,7 @@ pub(crate) enum Control {
 /// Everything a logger's producers, worker and sinks share.
 pub(crate) struct Shared {
     pub name: String,
-    pub queue: ArrayQueue<RecBuf>,
+    pub queue: EventQueue,
     pub max_heap_bytes: usize,
     pub heap_bytes: AtomicUsize,
     pub policy: Policy,
@@ -102,7 +102,11 @@ impl Shared {
     /// A record reached the queue after the worker ended: nobody will
     /// take it, so count it as logged after close.
     fn drain_after_done(&self) {
-        while let Some(rec) = self.queue.pop() {
+        while let Some(taken) = self.queue.take() {
+            let rec = taken.record();
+            if rec.is_empty() {
+                continue;
+            }
             self.release_heap(rec.heap_bytes());
             self.counters.dequeued.add(1);
             self.counters.closed_after_enqueue.incr();
@@ -333,7 +337,7 @@ impl Logger {
 
         let shared = Arc::new(Shared {
             name: config.name.clone(),
-            queue: ArrayQueue::new(config.queue.capacity),
+            queue: EventQueue::new(config.queue.capacity),
             max_heap_bytes: config.queue.max_bytes,
             heap_bytes: AtomicUsize::new(0),
             policy: config.queue.policy,
@@ -690,7 +694,7 @@ impl Logger {
         self.core.shared.runtime()
     }
 
-    /// Filters, builds and enqueues.
+    /// Filters, claims a slot, builds the record in it and publishes it.
     #[inline]
     fn submit(
         &self,
@@ -699,22 +703,44 @@ impl Logger {
         trusted: bool,
         write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
     ) -> Outcome {
-        match self.prepare(level, message, trusted, write) {
-            Ok(rec) => enqueue(&self.core.shared, rec, level),
-            Err(outcome) => outcome,
+        let sh = &*self.core.shared;
+        let ts = match self.admit(level) {
+            Ok(ts) => ts,
+            Err(outcome) => return outcome,
+        };
+        let claim = match acquire(sh, policy_for(sh, level)) {
+            Ok(claim) => claim,
+            Err(outcome) => return outcome,
+        };
+        let buf = claim.buf();
+        let (stats, ok) = build_record(
+            buf,
+            &self.scope,
+            &sh.limits,
+            level,
+            ts,
+            message,
+            trusted,
+            write,
+        );
+        // Dropping an unpublished claim leaves an empty slot the worker skips.
+        if let Err(outcome) = check_record(sh, buf, stats, ok) {
+            return outcome;
         }
+        let heap = buf.heap_bytes();
+        if heap > 0 {
+            sh.heap_bytes.fetch_add(heap, Ordering::AcqRel);
+        }
+        claim.publish();
+        sh.counters.enqueued.incr();
+        sh.after_push();
+        Outcome::Queued
     }
 
-    /// Filters and builds the record; `Err` carries the outcome when the
-    /// event goes no further.
+    /// The level filter and the closed check; the call's timestamp if the
+    /// event goes on.
     #[inline]
-    fn prepare(
-        &self,
-        level: Level,
-        message: &[u8],
-        trusted: bool,
-        write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
-    ) -> Result<RecBuf, Outcome> {
+    fn admit(&self, level: Level) -> Result<u64, Outcome> {
         let sh = &*self.core.shared;
         if !self.is_enabled(level) {
             sh.counters.filtered_level.incr();
@@ -724,32 +750,63 @@ impl Logger {
             sh.counters.closed.incr();
             return Err(Outcome::Dropped(DropReason::Closed));
         }
-        let ts = SystemTime::now()
+        Ok(SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        let (rec, stats, ok) =
-            build_record(&self.scope, &sh.limits, level, ts, message, trusted, write);
-        if !ok {
-            sh.counters.invalid.incr();
-            return Err(Outcome::Dropped(DropReason::Invalid));
-        }
-        if rec.len() > sh.limits.max_record_bytes {
-            sh.counters.too_large.incr();
-            return Err(Outcome::Dropped(DropReason::TooLarge));
-        }
-        if stats.truncated > 0 {
-            sh.counters.truncated.incr();
-        }
-        if stats.invalid_utf8 > 0 {
-            sh.counters.invalid_utf8.incr();
-        }
-        Ok(rec)
+            .map_or(0, |d| d.as_nanos() as u64))
     }
+
+    /// Filters and builds the record in a buffer of its own, for callers
+    /// that must wait for a slot without holding one.
+    fn prepare(
+        &self,
+        level: Level,
+        message: &[u8],
+        trusted: bool,
+        write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
+    ) -> Result<Box<RecBuf>, Outcome> {
+        let sh = &*self.core.shared;
+        let ts = self.admit(level)?;
+        let mut buf = Box::new(RecBuf::new());
+        let (stats, ok) = build_record(
+            &mut buf,
+            &self.scope,
+            &sh.limits,
+            level,
+            ts,
+            message,
+            trusted,
+            write,
+        );
+        check_record(sh, &buf, stats, ok)?;
+        Ok(buf)
+    }
+}
+
+/// Counts what building a record found; `Err` when the record is dropped.
+#[inline]
+fn check_record(sh: &Shared, buf: &RecBuf, stats: WriteStats, ok: bool) -> Result<(), Outcome> {
+    if !ok {
+        sh.counters.invalid.incr();
+        return Err(Outcome::Dropped(DropReason::Invalid));
+    }
+    if buf.len() > sh.limits.max_record_bytes {
+        sh.counters.too_large.incr();
+        return Err(Outcome::Dropped(DropReason::TooLarge));
+    }
+    if stats.truncated > 0 {
+        sh.counters.truncated.incr();
+    }
+    if stats.invalid_utf8 > 0 {
+        sh.counters.invalid_utf8.incr();
+    }
+    Ok(())
 }
 
 /// Writes a record: header, name, context, bound fields, message, fields.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn build_record(
+    buf: &mut RecBuf,
     scope: &Scope,
     limits: &Limits,
     level: Level,
@@ -757,8 +814,7 @@ fn build_record(
     message: &[u8],
     trusted: bool,
     write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
-) -> (RecBuf, WriteStats, bool) {
-    let mut buf = RecBuf::new();
+) -> (WriteStats, bool) {
     let mut header = [0u8; HEADER_BYTES];
     header[0] = level as u8;
     header[2..4].copy_from_slice(&(scope.name.len() as u16).to_le_bytes());
@@ -776,10 +832,10 @@ fn build_record(
 
     let mut stats = WriteStats::default();
     let msg_start = buf.len();
-    write_message(&mut buf, message, trusted, limits, &mut stats);
+    write_message(buf, message, trusted, limits, &mut stats);
     let msg_len = buf.len() - msg_start;
 
-    let mut w = FieldWriter::new(&mut buf, limits);
+    let mut w = FieldWriter::new(buf, limits);
     let ok = write(&mut w).is_ok();
     w.finish();
     stats.truncated += w.stats.truncated;
@@ -796,7 +852,7 @@ fn build_record(
     buf.patch_u32(12, ctx_len as u32);
     buf.patch_u32(16, scope.bound.len() as u32);
     buf.patch_u32(20, msg_len as u32);
-    (buf, stats, ok)
+    (stats, ok)
 }
 
 /// Appends the message, repaired and cut to the limit.
@@ -843,74 +899,82 @@ fn policy_for(sh: &Shared, level: Level) -> Policy {
     }
 }
 
-/// Reserves heap bytes for a spilled record; false if over the bound.
+/// True while spilled records stay within the queue's byte bound. A
+/// record admitted under it may overshoot the bound by its own size.
 #[inline]
-fn reserve_heap(sh: &Shared, n: usize) -> bool {
-    if n == 0 {
-        return true;
+fn heap_room(sh: &Shared) -> bool {
+    sh.heap_bytes.load(Ordering::Relaxed) < sh.max_heap_bytes
+}
+
+/// Claims a queue slot under `policy`: waits for one (`block`), evicts the
+/// oldest record (`drop_oldest`), or gives up (`drop_newest`).
+#[inline]
+fn acquire(sh: &Shared, policy: Policy) -> Result<Claim<'_>, Outcome> {
+    if heap_room(sh) {
+        if let Some(claim) = sh.queue.claim() {
+            return Ok(claim);
+        }
     }
-    let before = sh.heap_bytes.fetch_add(n, Ordering::AcqRel);
-    if before + n > sh.max_heap_bytes && before > 0 {
-        sh.heap_bytes.fetch_sub(n, Ordering::AcqRel);
+    acquire_slow(sh, policy)
+}
+
+#[cold]
+fn acquire_slow(sh: &Shared, policy: Policy) -> Result<Claim<'_>, Outcome> {
+    let backoff = Backoff::new();
+    loop {
+        if heap_room(sh) {
+            if let Some(claim) = sh.queue.claim() {
+                return Ok(claim);
+            }
+        }
+        match policy {
+            Policy::DropNewest => {
+                sh.counters.queue_full_rejected.incr();
+                return Err(Outcome::Dropped(DropReason::QueueFull));
+            }
+            Policy::DropOldest => {
+                if !evict_oldest(sh) && backoff.is_completed() {
+                    // The oldest slot is still being written: nothing to
+                    // evict yet, and waiting is not this policy.
+                    sh.counters.queue_full_rejected.incr();
+                    return Err(Outcome::Dropped(DropReason::QueueFull));
+                }
+                backoff.spin();
+            }
+            Policy::Block => {
+                if gave_up(sh) {
+                    sh.counters.closed.incr();
+                    return Err(Outcome::Dropped(DropReason::Closed));
+                }
+                if backoff.is_completed() {
+                    wait_for_space(sh);
+                } else {
+                    backoff.snooze();
+                }
+            }
+        }
+    }
+}
+
+/// Removes the oldest record to make room, counting it; false if none was
+/// ready to remove.
+fn evict_oldest(sh: &Shared) -> bool {
+    let Some(taken) = sh.queue.take() else {
         return false;
+    };
+    let rec = taken.record();
+    if !rec.is_empty() {
+        sh.release_heap(rec.heap_bytes());
+        sh.counters.queue_full_evicted.incr();
     }
     true
 }
 
-/// Puts a record in the queue under the policy for its level.
+/// True once waiting for room is pointless: the shutdown deadline passed or
+/// the worker has ended.
 #[inline]
-fn enqueue(sh: &Shared, rec: RecBuf, level: Level) -> Outcome {
-    let heap = rec.heap_bytes();
-    let policy = policy_for(sh, level);
-    let mut rec = rec;
-    let backoff = Backoff::new();
-    loop {
-        if reserve_heap(sh, heap) {
-            match sh.queue.push(rec) {
-                Ok(()) => {
-                    sh.counters.enqueued.incr();
-                    sh.after_push();
-                    return Outcome::Queued;
-                }
-                Err(back) => {
-                    rec = back;
-                    sh.release_heap(heap);
-                }
-            }
-            if policy == Policy::DropOldest {
-                if reserve_heap(sh, heap) {
-                    if let Some(old) = sh.queue.force_push(rec) {
-                        sh.release_heap(old.heap_bytes());
-                        sh.counters.queue_full_evicted.incr();
-                    }
-                    sh.counters.enqueued.incr();
-                    sh.after_push();
-                    return Outcome::Queued;
-                }
-                sh.counters.queue_full_rejected.incr();
-                return Outcome::Dropped(DropReason::QueueFull);
-            }
-        }
-        match policy {
-            Policy::DropNewest | Policy::DropOldest => {
-                sh.counters.queue_full_rejected.incr();
-                return Outcome::Dropped(DropReason::QueueFull);
-            }
-            Policy::Block => {
-                if sh.abandon.load(Ordering::Relaxed)
-                    || sh.worker_state.load(Ordering::Relaxed) == DONE
-                {
-                    sh.counters.closed.incr();
-                    return Outcome::Dropped(DropReason::Closed);
-                }
-                if !backoff.is_completed() {
-                    backoff.snooze();
-                } else {
-                    wait_for_space(sh);
-                }
-            }
-        }
-    }
+fn gave_up(sh: &Shared) -> bool {
+    sh.abandon.load(Ordering::Relaxed) || sh.worker_state.load(Ordering::Relaxed) == DONE
 }
 
 /// Parks the producer until the worker signals room (or 1 ms passes).
@@ -918,7 +982,7 @@ fn enqueue(sh: &Shared, rec: RecBuf, level: Level) -> Outcome {
 fn wait_for_space(sh: &Shared) {
     sh.space_waiters.fetch_add(1, Ordering::SeqCst);
     let guard = sh.space_lock.lock().unwrap();
-    if sh.queue.is_full() || sh.heap_bytes.load(Ordering::Acquire) > sh.max_heap_bytes {
+    if sh.queue.is_full() || !heap_room(sh) {
         let _ = sh
             .space_cv
             .wait_timeout(guard, Duration::from_millis(1))
@@ -927,33 +991,44 @@ fn wait_for_space(sh: &Shared) {
     sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
 }
 
-/// The async form of [`enqueue`] for the `block` policy.
-async fn enqueue_async(sh: &Shared, rec: RecBuf, level: Level) -> Outcome {
-    if policy_for(sh, level) != Policy::Block {
-        return enqueue(sh, rec, level);
+/// Copies a prepared record into a claimed slot and publishes it.
+fn publish_copy(sh: &Shared, claim: Claim<'_>, rec: &RecBuf) -> Outcome {
+    let heap = {
+        let buf = claim.buf();
+        buf.extend(rec.as_slice());
+        buf.heap_bytes()
+    };
+    if heap > 0 {
+        sh.heap_bytes.fetch_add(heap, Ordering::AcqRel);
     }
-    let heap = rec.heap_bytes();
-    let mut rec = rec;
+    claim.publish();
+    sh.counters.enqueued.incr();
+    sh.after_push();
+    Outcome::Queued
+}
+
+/// Enqueues a prepared record; under `block`, waits for room as a future
+/// that yields instead of blocking its thread.
+async fn enqueue_async(sh: &Shared, rec: Box<RecBuf>, level: Level) -> Outcome {
+    let policy = policy_for(sh, level);
+    if policy != Policy::Block {
+        return match acquire(sh, policy) {
+            Ok(claim) => publish_copy(sh, claim, &rec),
+            Err(outcome) => outcome,
+        };
+    }
     loop {
         let notified = sh.space_notify.notified();
         let mut notified = std::pin::pin!(notified);
         notified.as_mut().enable();
         sh.space_waiters.fetch_add(1, Ordering::SeqCst);
-        if reserve_heap(sh, heap) {
-            match sh.queue.push(rec) {
-                Ok(()) => {
-                    sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
-                    sh.counters.enqueued.incr();
-                    sh.after_push();
-                    return Outcome::Queued;
-                }
-                Err(back) => {
-                    rec = back;
-                    sh.release_heap(heap);
-                }
+        if heap_room(sh) {
+            if let Some(claim) = sh.queue.claim() {
+                sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+                return publish_copy(sh, claim, &rec);
             }
         }
-        if sh.abandon.load(Ordering::Relaxed) || sh.worker_state.load(Ordering::Relaxed) == DONE {
+        if gave_up(sh) {
             sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
             sh.counters.closed.incr();
             return Outcome::Dropped(DropReason::Closed);

@@ -92,7 +92,7 @@ impl Default for Limits {
 }
 
 /// Bytes kept inline in a queue slot before a record spills to the heap.
-pub const INLINE_BYTES: usize = 232;
+pub const INLINE_BYTES: usize = 216;
 
 /// A growable byte buffer that keeps small records inline.
 pub struct RecBuf {
@@ -161,29 +161,47 @@ impl RecBuf {
     }
 
     /// Appends bytes.
-    #[inline]
+    #[inline(always)]
     pub fn extend(&mut self, bytes: &[u8]) {
+        let len = self.len as usize;
+        if self.heap.is_none() && len + bytes.len() <= INLINE_BYTES {
+            // SAFETY: the destination range lies inside the inline array
+            // and cannot overlap `bytes`, which the caller borrows.
+            unsafe { copy_bytes(bytes, self.inline.as_mut_ptr().cast::<u8>().add(len)) };
+            self.len = (len + bytes.len()) as u32;
+        } else {
+            self.extend_spilled(bytes);
+        }
+    }
+
+    /// Appends to the heap part, moving the inline bytes there first.
+    #[cold]
+    #[inline(never)]
+    fn extend_spilled(&mut self, bytes: &[u8]) {
         if let Some(v) = &mut self.heap {
             v.extend_from_slice(bytes);
             return;
         }
         let len = self.len as usize;
-        if len + bytes.len() <= INLINE_BYTES {
-            // SAFETY: the destination range lies inside the inline array
-            // and cannot overlap `bytes`, which the caller borrows.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    bytes.as_ptr(),
-                    self.inline.as_mut_ptr().cast::<u8>().add(len),
-                    bytes.len(),
-                );
-            }
-            self.len = (len + bytes.len()) as u32;
-        } else {
-            let mut v = Vec::with_capacity((len + bytes.len()).max(2 * INLINE_BYTES));
-            v.extend_from_slice(self.as_slice());
-            v.extend_from_slice(bytes);
-            self.heap = Some(v);
+        let mut v = Vec::with_capacity((len + bytes.len()).max(2 * INLINE_BYTES));
+        v.extend_from_slice(self.as_slice());
+        v.extend_from_slice(bytes);
+        self.heap = Some(v);
+    }
+
+    /// Empties the buffer, keeping inline storage.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.heap = None;
+    }
+
+    /// Frees spilled bytes, leaving an empty buffer.
+    #[inline]
+    pub(crate) fn release_heap(&mut self) {
+        if self.heap.is_some() {
+            self.heap = None;
+            self.len = 0;
         }
     }
 
@@ -212,6 +230,54 @@ impl RecBuf {
     #[inline]
     pub fn patch_u16(&mut self, at: usize, n: u16) {
         self.as_mut_slice()[at..at + 2].copy_from_slice(&n.to_le_bytes());
+    }
+}
+
+/// Copies `src` to `dst`. Short copies, the common case for keys and
+/// values, are done with a few unaligned loads and stores instead of a call
+/// to `memcpy`.
+///
+/// # Safety
+/// `dst` must be valid for writing `src.len()` bytes and must not overlap
+/// `src`.
+#[inline(always)]
+pub(crate) unsafe fn copy_bytes(src: &[u8], dst: *mut u8) {
+    let n = src.len();
+    let s = src.as_ptr();
+    // SAFETY: every access stays within `src[..n]` and `dst[..n]`.
+    unsafe {
+        if n >= 8 {
+            if n <= 16 {
+                let a = s.cast::<u64>().read_unaligned();
+                let b = s.add(n - 8).cast::<u64>().read_unaligned();
+                dst.cast::<u64>().write_unaligned(a);
+                dst.add(n - 8).cast::<u64>().write_unaligned(b);
+            } else {
+                std::ptr::copy_nonoverlapping(s, dst, n);
+            }
+        } else if n >= 4 {
+            let a = s.cast::<u32>().read_unaligned();
+            let b = s.add(n - 4).cast::<u32>().read_unaligned();
+            dst.cast::<u32>().write_unaligned(a);
+            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+        } else {
+            for i in 0..n {
+                *dst.add(i) = *s.add(i);
+            }
+        }
+    }
+}
+
+/// Appends `src` to `out`, without a `memcpy` call for short slices.
+#[inline(always)]
+pub(crate) fn put(out: &mut Vec<u8>, src: &[u8]) {
+    out.reserve(src.len());
+    let len = out.len();
+    // SAFETY: `reserve` made room for `src.len()` more bytes, which are
+    // initialised before the length covers them.
+    unsafe {
+        copy_bytes(src, out.as_mut_ptr().add(len));
+        out.set_len(len + src.len());
     }
 }
 

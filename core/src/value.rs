@@ -139,6 +139,8 @@ pub struct FieldWriter<'b> {
     dropped: u64,
     stack: [u32; MAX_DEPTH_CAP],
     depth: usize,
+    /// Keys come from `&str` and need no UTF-8 check.
+    trusted_keys: bool,
 }
 
 impl<'b> FieldWriter<'b> {
@@ -151,14 +153,17 @@ impl<'b> FieldWriter<'b> {
             dropped: 0,
             stack: [0; MAX_DEPTH_CAP],
             depth: 0,
+            trusted_keys: false,
         }
     }
 
     /// Writes a Rust field list.
     pub fn fields(&mut self, fields: &[Field<'_>]) {
+        let outer = std::mem::replace(&mut self.trusted_keys, true);
         for f in fields {
             self.value(Some(f.key.as_bytes()), &f.value);
         }
+        self.trusted_keys = outer;
     }
 
     /// Writes one Rust value.
@@ -260,8 +265,11 @@ impl<'b> FieldWriter<'b> {
             self.end();
         }
         if self.dropped > 0 {
-            self.buf.push(tag::U64);
-            self.key(DROPPED_FIELDS_KEY.as_bytes());
+            // Written past the limit on purpose: it says what the limit cut.
+            let key = DROPPED_FIELDS_KEY.as_bytes();
+            let n = (key.len() as u16).to_le_bytes();
+            self.buf.extend(&[tag::U64, n[0], n[1]]);
+            self.buf.extend(key);
             self.buf.extend(&self.dropped.to_le_bytes());
             self.stats.truncated += 1;
         }
@@ -293,28 +301,34 @@ impl<'b> FieldWriter<'b> {
             return false;
         }
         self.count += 1;
-        self.buf.push(t);
-        if let Some(key) = key {
-            self.key(key);
+        match key {
+            Some(key)
+                if key.len() <= u16::MAX as usize
+                    && (self.trusted_keys || std::str::from_utf8(key).is_ok()) =>
+            {
+                let n = (key.len() as u16).to_le_bytes();
+                self.buf.extend(&[t, n[0], n[1]]);
+                self.buf.extend(key);
+            }
+            Some(key) => {
+                self.buf.push(t);
+                self.repaired_key(key);
+            }
+            None => self.buf.push(t),
         }
         true
     }
 
-    #[inline]
-    fn key(&mut self, key: &[u8]) {
-        let max = u16::MAX as usize;
-        if std::str::from_utf8(key).is_ok() && key.len() <= max {
-            self.buf.extend(&(key.len() as u16).to_le_bytes());
-            self.buf.extend(key);
-            return;
-        }
+    /// Writes a key that is not valid UTF-8 or is too long, repaired.
+    #[cold]
+    fn repaired_key(&mut self, key: &[u8]) {
         let repaired = String::from_utf8_lossy(key);
-        if repaired.len() != key.len() || std::str::from_utf8(key).is_err() {
+        if std::str::from_utf8(key).is_err() {
             self.stats.invalid_utf8 += 1;
         } else {
             self.stats.truncated += 1;
         }
-        let k = floor_char_boundary(&repaired, max);
+        let k = floor_char_boundary(&repaired, u16::MAX as usize);
         self.buf.extend(&(k as u16).to_le_bytes());
         self.buf.extend(&repaired.as_bytes()[..k]);
     }

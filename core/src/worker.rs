@@ -141,12 +141,18 @@ impl Worker {
         let max = self.sh.batch.max_events;
         let mut n = 0;
         let mut released = 0;
-        while n < max && self.batch_bytes < self.sh.batch.max_bytes {
-            let Some(rec) = self.sh.queue.pop() else {
+        let sh = Arc::clone(&self.sh);
+        while n < max && self.batch_bytes < sh.batch.max_bytes {
+            let Some(taken) = sh.queue.take() else {
                 break;
             };
+            let rec = taken.record();
+            if rec.is_empty() {
+                // A slot whose producer dropped its record: not an event.
+                continue;
+            }
             released += rec.heap_bytes();
-            self.process(&rec);
+            self.process(rec);
             n += 1;
         }
         self.sh.release_heap(released);
@@ -359,9 +365,12 @@ impl Worker {
     fn abandon(&mut self) {
         let mut left = 0;
         let mut released = 0;
-        while let Some(rec) = self.sh.queue.pop() {
-            released += rec.heap_bytes();
-            left += 1;
+        while let Some(taken) = self.sh.queue.take() {
+            let rec = taken.record();
+            if !rec.is_empty() {
+                released += rec.heap_bytes();
+                left += 1;
+            }
         }
         self.sh.release_heap(released);
         self.sh.counters.shutdown_timeout.add(left);
@@ -377,7 +386,11 @@ impl Worker {
         self.sh.worker_state.store(DONE, Ordering::SeqCst);
         // A producer that raced past the closed flag may have queued a
         // record; it sees DONE and counts it, and so does this.
-        while let Some(rec) = self.sh.queue.pop() {
+        while let Some(taken) = self.sh.queue.take() {
+            let rec = taken.record();
+            if rec.is_empty() {
+                continue;
+            }
             self.sh.release_heap(rec.heap_bytes());
             self.sh.counters.dequeued.add(1);
             self.sh.counters.closed_after_enqueue.incr();

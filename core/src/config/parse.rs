@@ -267,7 +267,9 @@ impl Config {
         limits.key("max_message_bytes").check(message_bytes)?;
         limits.key("max_fields").check(at_least(max_fields, 1))?;
         limits.key("max_depth").check(at_least(max_depth, 1))?;
-        limits.key("max_depth").check(at_most(max_depth, MAX_DEPTH_CAP))?;
+        limits
+            .key("max_depth")
+            .check(at_most(max_depth, MAX_DEPTH_CAP))?;
         let record_bytes = at_least(max_record_bytes, MIN_RECORD_BYTES);
         limits.key("max_record_bytes").check(record_bytes)?;
 

@@ -9,10 +9,11 @@
 
 use super::json::{base64_into, write_f64};
 use super::time::TimeCache;
-use super::{RENAMED_PREFIX, object_entries, top_entries};
+use super::{RENAMED_PREFIX, for_each_in_object, for_each_top};
 use crate::config::ColorMode;
 use crate::level::Level;
 use crate::record::RecordView;
+use crate::record::put;
 use crate::tlv::{Entries, Item};
 
 /// The console encoder.
@@ -39,23 +40,23 @@ impl Console {
         out.push(b' ');
         let name = rec.level.as_str();
         if self.color {
-            out.extend_from_slice(color_of(rec.level).as_bytes());
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\x1b[0m");
+            put(out, color_of(rec.level).as_bytes());
+            put(out, name.as_bytes());
+            put(out, b"\x1b[0m");
         } else {
-            out.extend_from_slice(name.as_bytes());
+            put(out, name.as_bytes());
         }
         for _ in name.len()..5 {
             out.push(b' ');
         }
         out.push(b' ');
         write_visible(out, rec.name);
-        out.extend_from_slice(b": ");
+        put(out, b": ");
         write_visible(out, rec.message);
-        top_entries(rec).for_each_unique(|&(k, item, renamed)| {
+        for_each_top(rec, |&(k, item, renamed)| {
             out.push(b' ');
             if renamed {
-                out.extend_from_slice(RENAMED_PREFIX.as_bytes());
+                put(out, RENAMED_PREFIX.as_bytes());
             }
             write_visible(out, k);
             out.push(b'=');
@@ -80,10 +81,10 @@ fn color_of(level: Level) -> &'static str {
 
 fn write_item(out: &mut Vec<u8>, item: Item<'_>) {
     match item {
-        Item::Null => out.extend_from_slice(b"null"),
-        Item::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-        Item::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Item::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Item::Null => put(out, b"null"),
+        Item::Bool(b) => put(out, if b { b"true" } else { b"false" }),
+        Item::I64(n) => put(out, itoa::Buffer::new().format(n).as_bytes()),
+        Item::U64(n) => put(out, itoa::Buffer::new().format(n).as_bytes()),
         Item::F64(n) => write_f64(out, n),
         Item::Str(s) => {
             if s.is_empty() || s.contains(' ') {
@@ -98,7 +99,7 @@ fn write_item(out: &mut Vec<u8>, item: Item<'_>) {
         Item::Object(body) => {
             out.push(b'{');
             let mut first = true;
-            object_entries(body).for_each_unique(|&(k, v, _)| {
+            for_each_in_object(body, |&(k, v, _)| {
                 if !first {
                     out.push(b' ');
                 }
@@ -127,27 +128,25 @@ fn write_visible(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for c in s.chars() {
         match c {
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
+            '\n' => put(out, b"\\n"),
+            '\r' => put(out, b"\\r"),
+            '\t' => put(out, b"\\t"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 let b = c as u8;
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'x',
-                    HEX[(b >> 4) as usize],
-                    HEX[(b & 15) as usize],
-                ]);
+                put(
+                    out,
+                    &[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]],
+                );
             }
             c if (0x80..0xa0).contains(&(c as u32)) => {
                 let n = c as u32;
-                out.extend_from_slice(b"\\u{");
-                out.extend_from_slice(&[HEX[(n >> 4) as usize & 15], HEX[n as usize & 15]]);
+                put(out, b"\\u{");
+                put(out, &[HEX[(n >> 4) as usize & 15], HEX[n as usize & 15]]);
                 out.push(b'}');
             }
             c => {
                 let mut b = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+                put(out, c.encode_utf8(&mut b).as_bytes());
             }
         }
     }

@@ -1,8 +1,9 @@
 //! NDJSON: one JSON object per line, written by hand for speed.
 
 use super::time::TimeCache;
-use super::{Entry, RENAMED_PREFIX, object_entries, top_entries};
+use super::{Entry, RENAMED_PREFIX, for_each_in_object, for_each_top};
 use crate::record::RecordView;
+use crate::record::put;
 use crate::tlv::{Entries, Item};
 
 /// Bytes that need escaping inside a JSON string: control characters, the
@@ -29,49 +30,142 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Appends the escaped body of a JSON string.
+/// True when any byte of the little-endian word needs escaping: a
+/// control character, `"` or `\\`. Exact, by the classic "has a byte
+/// less than n" and "has a zero byte" bit tricks.
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let q = w ^ (ONES * b'"' as u64);
+    let quote = q.wrapping_sub(ONES) & !q & HIGH;
+    let b = w ^ (ONES * b'\\' as u64);
+    let backslash = b.wrapping_sub(ONES) & !b & HIGH;
+    (control | quote | backslash) != 0
+}
+
+/// Appends the escaped body of a JSON string. Clean runs are checked
+/// eight bytes at a time (the last partial word padded with a byte that
+/// needs no escape) and copied whole.
 #[inline]
 pub(crate) fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !ESCAPE[b as usize] {
-            continue;
+    let n = bytes.len();
+    let mut i = 0;
+    while i + 8 <= n {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap());
+        if word_needs_escape(w) {
+            return write_escaped_from(out, bytes, i);
         }
-        out.extend_from_slice(&bytes[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => out.extend_from_slice(&[
+        i += 8;
+    }
+    if i < n {
+        let mut tail = [b'a'; 8];
+        // SAFETY: fewer than 8 bytes remain, and `tail` holds 8.
+        unsafe { crate::record::copy_bytes(&bytes[i..], tail.as_mut_ptr()) };
+        if word_needs_escape(u64::from_le_bytes(tail)) {
+            return write_escaped_from(out, bytes, i);
+        }
+    }
+    put(out, bytes);
+}
+
+/// The slow path: `bytes[..clean]` needs no escaping; the rest is checked
+/// byte by byte.
+#[cold]
+fn write_escaped_from(out: &mut Vec<u8>, bytes: &[u8], clean: usize) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
+        if ESCAPE[b as usize] {
+            put(out, &bytes[start..i]);
+            write_escape(out, b);
+            start = i + 1;
+        }
+    }
+    put(out, &bytes[start..]);
+}
+
+#[inline]
+fn write_escape(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'"' => put(out, b"\\\""),
+        b'\\' => put(out, b"\\\\"),
+        b'\n' => put(out, b"\\n"),
+        b'\r' => put(out, b"\\r"),
+        b'\t' => put(out, b"\\t"),
+        _ => put(
+            out,
+            &[
                 b'\\',
                 b'u',
                 b'0',
                 b'0',
                 HEX[(b >> 4) as usize],
                 HEX[(b & 0xf) as usize],
-            ]),
-        }
-        start = i + 1;
+            ],
+        ),
     }
-    out.extend_from_slice(&bytes[start..]);
 }
 
 /// Appends a double; NaN and the infinities become strings, since JSON
 /// has no literal for them.
+///
+/// Values with at most three decimals (`12.5`, `0.25`) take a short path:
+/// when `m / 10^k` for an integer `m` gives back exactly the same double,
+/// printing `m` with the point moved `k` places reads back as that double
+/// too. Everything else goes to `ryu`.
 #[inline]
 pub(crate) fn write_f64(out: &mut Vec<u8>, n: f64) {
     if n.is_finite() {
-        let mut b = ryu::Buffer::new();
-        out.extend_from_slice(b.format_finite(n).as_bytes());
+        if !write_short_decimal(out, n) {
+            let mut b = ryu::Buffer::new();
+            put(out, b.format_finite(n).as_bytes());
+        }
     } else if n.is_nan() {
-        out.extend_from_slice(b"\"NaN\"");
+        put(out, b"\"NaN\"");
     } else if n > 0.0 {
-        out.extend_from_slice(b"\"Infinity\"");
+        put(out, b"\"Infinity\"");
     } else {
-        out.extend_from_slice(b"\"-Infinity\"");
+        put(out, b"\"-Infinity\"");
     }
+}
+
+#[inline]
+fn write_short_decimal(out: &mut Vec<u8>, n: f64) -> bool {
+    const SCALE: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
+    // Zero keeps its sign through ryu; large values print exponents.
+    if n == 0.0 || !(-1e15..=1e15).contains(&n) {
+        return false;
+    }
+    for (k, &scale) in SCALE.iter().enumerate() {
+        let m = (n * scale).round();
+        if m / scale != n {
+            continue;
+        }
+        let m = m as i64;
+        let mut digits = itoa::Buffer::new();
+        let text = digits.format(m.unsigned_abs()).as_bytes();
+        if m < 0 {
+            out.push(b'-');
+        }
+        if k == 0 {
+            put(out, text);
+            put(out, b".0");
+        } else if text.len() > k {
+            let (int, frac) = text.split_at(text.len() - k);
+            put(out, int);
+            out.push(b'.');
+            put(out, frac);
+        } else {
+            put(out, b"0.");
+            for _ in text.len()..k {
+                out.push(b'0');
+            }
+            put(out, text);
+        }
+        return true;
+    }
+    false
 }
 
 /// The NDJSON encoder.
@@ -88,19 +182,19 @@ impl Json {
 
     #[inline]
     pub(crate) fn encode(&mut self, rec: &RecordView<'_>, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"ts\":\"");
+        put(out, b"{\"ts\":\"");
         self.time.nanos(rec.ts_nanos, out);
-        out.extend_from_slice(b"\",\"level\":\"");
-        out.extend_from_slice(rec.level.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"logger\":");
+        put(out, b"\",\"level\":\"");
+        put(out, rec.level.as_str().as_bytes());
+        put(out, b"\",\"logger\":");
         write_str(out, rec.name);
-        out.extend_from_slice(b",\"msg\":");
+        put(out, b",\"msg\":");
         write_str(out, rec.message);
-        top_entries(rec).for_each_unique(|e| {
+        for_each_top(rec, |e| {
             out.push(b',');
             write_entry(out, e);
         });
-        out.extend_from_slice(b"}\n");
+        put(out, b"}\n");
     }
 }
 
@@ -108,20 +202,20 @@ impl Json {
 fn write_entry(out: &mut Vec<u8>, &(key, item, renamed): &Entry<'_>) {
     out.push(b'"');
     if renamed {
-        out.extend_from_slice(RENAMED_PREFIX.as_bytes());
+        put(out, RENAMED_PREFIX.as_bytes());
     }
     write_escaped(out, key.as_bytes());
-    out.extend_from_slice(b"\":");
+    put(out, b"\":");
     write_item(out, item);
 }
 
 fn write_item(out: &mut Vec<u8>, item: Item<'_>) {
     match item {
-        Item::Null => out.extend_from_slice(b"null"),
-        Item::Bool(true) => out.extend_from_slice(b"true"),
-        Item::Bool(false) => out.extend_from_slice(b"false"),
-        Item::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Item::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Item::Null => put(out, b"null"),
+        Item::Bool(true) => put(out, b"true"),
+        Item::Bool(false) => put(out, b"false"),
+        Item::I64(n) => put(out, itoa::Buffer::new().format(n).as_bytes()),
+        Item::U64(n) => put(out, itoa::Buffer::new().format(n).as_bytes()),
         Item::F64(n) => write_f64(out, n),
         Item::Str(s) => write_str(out, s),
         Item::Bytes(b) => {
@@ -132,7 +226,7 @@ fn write_item(out: &mut Vec<u8>, item: Item<'_>) {
         Item::Object(body) => {
             out.push(b'{');
             let mut first = true;
-            object_entries(body).for_each_unique(|e| {
+            for_each_in_object(body, |e| {
                 if !first {
                     out.push(b',');
                 }
@@ -164,4 +258,62 @@ pub(crate) fn base64_into(out: &mut Vec<u8>, bytes: &[u8]) {
         .encode_slice(bytes, &mut out[start..])
         .unwrap_or(0);
     out.truncate(start + written);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_check_agrees_with_the_table_for_every_byte_in_every_lane() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut word = [b'a'; 8];
+                word[lane] = b;
+                let w = u64::from_le_bytes(word);
+                assert_eq!(
+                    word_needs_escape(w),
+                    ESCAPE[b as usize],
+                    "byte {b:#x} lane {lane}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn short_decimals_read_back_as_the_same_double_and_match_ryu() {
+        let mut values = vec![
+            12.5, 18.5, -0.25, 0.001, 0.1, 1.0, -3.0, 123456.789, 1e15, 0.07,
+        ];
+        values.extend((0..2000).map(|i| i as f64 * 0.001 - 1.0));
+        values.extend((0..2000).map(|i| i as f64 / 7.0));
+        for v in values {
+            let mut out = Vec::new();
+            write_f64(&mut out, v);
+            let text = std::str::from_utf8(&out).unwrap();
+            assert_eq!(text.parse::<f64>().unwrap(), v, "{text}");
+            let mut b = ryu::Buffer::new();
+            assert_eq!(text, b.format_finite(v), "differs from ryu for {v}");
+        }
+        let mut out = Vec::new();
+        write_f64(&mut out, -0.0);
+        assert_eq!(out, b"-0.0");
+    }
+
+    #[test]
+    fn escaping_matches_serde_json_on_mixed_input() {
+        let inputs = [
+            "",
+            "plain ascii text that is long enough",
+            "quote\" in the middle of a long run of text",
+            "tab\tand\nnewline and \\ backslash",
+            "\u{1}\u{1f}\u{7f} and é and 日本語 in a longer string",
+        ];
+        for s in inputs {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            let back: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back, s);
+        }
+    }
 }

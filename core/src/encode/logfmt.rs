@@ -8,8 +8,9 @@
 
 use super::json::{base64_into, write_escaped, write_f64};
 use super::time::TimeCache;
-use super::{RENAMED_PREFIX, object_entries, top_entries};
+use super::{RENAMED_PREFIX, for_each_in_object, for_each_top};
 use crate::record::RecordView;
+use crate::record::put;
 use crate::tlv::{Entries, Item};
 
 /// The logfmt encoder.
@@ -27,16 +28,16 @@ impl Logfmt {
     }
 
     pub(crate) fn encode(&mut self, rec: &RecordView<'_>, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"ts=");
+        put(out, b"ts=");
         self.time.nanos(rec.ts_nanos, out);
-        out.extend_from_slice(b" level=");
-        out.extend_from_slice(rec.level.as_lower_str().as_bytes());
-        out.extend_from_slice(b" logger=");
+        put(out, b" level=");
+        put(out, rec.level.as_lower_str().as_bytes());
+        put(out, b" logger=");
         write_value_str(out, rec.name);
-        out.extend_from_slice(b" msg=");
+        put(out, b" msg=");
         write_value_str(out, rec.message);
         let key = &mut self.key;
-        top_entries(rec).for_each_unique(|&(k, item, renamed)| {
+        for_each_top(rec, |&(k, item, renamed)| {
             key.clear();
             if renamed {
                 key.extend_from_slice(RENAMED_PREFIX.as_bytes());
@@ -66,7 +67,7 @@ fn write_item(out: &mut Vec<u8>, key: &mut Vec<u8>, item: Item<'_>) {
     match item {
         Item::Object(body) => {
             let base = key.len();
-            object_entries(body).for_each_unique(|&(k, v, _)| {
+            for_each_in_object(body, |&(k, v, _)| {
                 key.truncate(base);
                 key.push(b'.');
                 push_key(key, k);
@@ -86,7 +87,7 @@ fn write_item(out: &mut Vec<u8>, key: &mut Vec<u8>, item: Item<'_>) {
         }
         scalar => {
             out.push(b' ');
-            out.extend_from_slice(key);
+            put(out, key);
             out.push(b'=');
             write_scalar(out, scalar);
         }
@@ -95,11 +96,11 @@ fn write_item(out: &mut Vec<u8>, key: &mut Vec<u8>, item: Item<'_>) {
 
 fn write_scalar(out: &mut Vec<u8>, item: Item<'_>) {
     match item {
-        Item::Null => out.extend_from_slice(b"null"),
-        Item::Bool(true) => out.extend_from_slice(b"true"),
-        Item::Bool(false) => out.extend_from_slice(b"false"),
-        Item::I64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
-        Item::U64(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        Item::Null => put(out, b"null"),
+        Item::Bool(true) => put(out, b"true"),
+        Item::Bool(false) => put(out, b"false"),
+        Item::I64(n) => put(out, itoa::Buffer::new().format(n).as_bytes()),
+        Item::U64(n) => put(out, itoa::Buffer::new().format(n).as_bytes()),
         Item::F64(n) if n.is_finite() => write_f64(out, n),
         Item::F64(n) => {
             let s = if n.is_nan() {
@@ -109,7 +110,7 @@ fn write_scalar(out: &mut Vec<u8>, item: Item<'_>) {
             } else {
                 "-Inf"
             };
-            out.extend_from_slice(s.as_bytes());
+            put(out, s.as_bytes());
         }
         Item::Str(s) => write_value_str(out, s),
         Item::Bytes(b) => base64_into(out, b),
@@ -122,7 +123,7 @@ fn write_value_str(out: &mut Vec<u8>, s: &str) {
         || s.bytes()
             .any(|b| b <= b' ' || b == b'=' || b == b'"' || b == b'\\' || b == 0x7f);
     if !needs_quotes {
-        out.extend_from_slice(s.as_bytes());
+        put(out, s.as_bytes());
         return;
     }
     out.push(b'"');
@@ -133,7 +134,7 @@ fn write_value_str(out: &mut Vec<u8>, s: &str) {
         let body: Vec<u8> = out.drain(start..).collect();
         for b in body {
             if b == 0x7f {
-                out.extend_from_slice(b"\\u007f");
+                put(out, b"\\u007f");
             } else {
                 out.push(b);
             }

@@ -61,25 +61,17 @@ pub(crate) type Entry<'a> = (&'a str, Item<'a>, bool);
 
 const INLINE_ENTRIES: usize = 48;
 
-/// The entries of one object after de-duplication, kept on the stack for
-/// ordinary sizes.
-pub(crate) struct EntryList<'a> {
-    inline: [MaybeUninit<Entry<'a>>; INLINE_ENTRIES],
+/// The entries of one object, kept in stack storage for ordinary sizes.
+/// The storage is borrowed, never moved, so building a list costs nothing
+/// up front.
+struct EntryList<'s, 'a> {
+    inline: &'s mut [MaybeUninit<Entry<'a>>; INLINE_ENTRIES],
     len: usize,
     spill: Vec<Entry<'a>>,
 }
 
-impl<'a> EntryList<'a> {
-    #[inline]
-    fn new() -> EntryList<'a> {
-        EntryList {
-            inline: [const { MaybeUninit::uninit() }; INLINE_ENTRIES],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
-
-    #[inline]
+impl<'a> EntryList<'_, 'a> {
+    #[inline(always)]
     fn push(&mut self, e: Entry<'a>) {
         if self.len < INLINE_ENTRIES {
             self.inline[self.len].write(e);
@@ -99,15 +91,10 @@ impl<'a> EntryList<'a> {
         }
     }
 
-    #[inline]
-    fn count(&self) -> usize {
-        self.len + self.spill.len()
-    }
-
     /// Calls `f` for each entry whose key does not appear again later.
     #[inline]
-    pub(crate) fn for_each_unique(&self, mut f: impl FnMut(&Entry<'a>)) {
-        let n = self.count();
+    fn for_each_unique(&self, mut f: impl FnMut(&Entry<'a>)) {
+        let n = self.len + self.spill.len();
         'outer: for i in 0..n {
             let e = self.get(i);
             for j in i + 1..n {
@@ -121,28 +108,38 @@ impl<'a> EntryList<'a> {
     }
 }
 
-/// Collects the top-level entries of a record: context, then bound fields,
-/// then the event's fields, renaming reserved keys.
-#[inline]
-pub(crate) fn top_entries<'a>(rec: &RecordView<'a>) -> EntryList<'a> {
-    let mut list = EntryList::new();
+/// Calls `f` for each top-level entry of a record, de-duplicated: context,
+/// then bound fields, then the event's fields, reserved keys renamed.
+#[inline(always)]
+pub(crate) fn for_each_top<'a>(rec: &RecordView<'a>, f: impl FnMut(&Entry<'a>)) {
+    let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
+    let mut list = EntryList {
+        inline: &mut storage,
+        len: 0,
+        spill: Vec::new(),
+    };
     for part in [rec.context, rec.bound, rec.fields] {
         for (k, v) in Entries::object(part) {
             let renamed = is_reserved(k);
             list.push((k, v, renamed));
         }
     }
-    list
+    list.for_each_unique(f);
 }
 
-/// Collects the entries of a nested object.
-#[inline]
-pub(crate) fn object_entries(body: &[u8]) -> EntryList<'_> {
-    let mut list = EntryList::new();
+/// Calls `f` for each entry of a nested object, de-duplicated.
+#[inline(always)]
+pub(crate) fn for_each_in_object<'a>(body: &'a [u8], f: impl FnMut(&Entry<'a>)) {
+    let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
+    let mut list = EntryList {
+        inline: &mut storage,
+        len: 0,
+        spill: Vec::new(),
+    };
     for (k, v) in Entries::object(body) {
         list.push((k, v, false));
     }
-    list
+    list.for_each_unique(f);
 }
 
 #[inline]

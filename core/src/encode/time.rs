@@ -1,5 +1,7 @@
 //! RFC 3339 timestamps, formatted once per second and patched per event.
 
+use crate::record::put;
+
 /// Days since 1970-01-01 to a civil (year, month, day), proleptic
 /// Gregorian. The classic era-based conversion.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -73,9 +75,9 @@ impl TimeCache {
         let frac = (ts_nanos % 1_000_000_000) as u32;
         let mut f = [0u8; 9];
         put_digits(&mut f, frac);
-        out.extend_from_slice(&self.prefix);
+        put(out, &self.prefix);
         out.push(b'.');
-        out.extend_from_slice(&f[..digits]);
+        put(out, &f[..digits]);
         out.push(b'Z');
     }
 }

@@ -1,0 +1,288 @@
+//! The event queue: a bounded multi-producer queue whose slots hold
+//! records in place.
+//!
+//! A producer claims a slot, writes its record straight into it and
+//! publishes it; the worker reads the record where it lies and releases
+//! the slot. A record is written once and never moved, and the steady
+//! state allocates nothing: records that do not fit a slot's inline bytes
+//! spill to the heap, bounded separately by the logger.
+//!
+//! The algorithm is the classic bounded MPMC ring with one sequence number
+//! per slot: a slot at position `p` is free for the producer when its
+//! sequence is `p`, readable when it is `p + 1`, and free again for the
+//! next lap at `p + capacity`. Producers that evict the oldest record
+//! (`drop_oldest`) take from the head like the worker does, so more than
+//! one consumer is allowed. The capacity is rounded up to a power of two.
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crossbeam_utils::CachePadded;
+
+use crate::record::RecBuf;
+
+struct Slot {
+    seq: AtomicU64,
+    rec: UnsafeCell<RecBuf>,
+}
+
+/// The bounded queue of records.
+pub(crate) struct EventQueue {
+    slots: Box<[Slot]>,
+    mask: u64,
+    head: CachePadded<AtomicU64>,
+    tail: CachePadded<AtomicU64>,
+}
+
+// SAFETY: a slot's record is touched only by the one thread that claimed
+// or took it, as the sequence numbers arbitrate.
+unsafe impl Sync for EventQueue {}
+// SAFETY: records are plain bytes.
+unsafe impl Send for EventQueue {}
+
+/// A slot claimed for writing. Dropping it without [`Claim::publish`]
+/// publishes an empty record, which the reader skips, so a claim can never
+/// wedge the queue.
+pub(crate) struct Claim<'q> {
+    slot: &'q Slot,
+    pos: u64,
+}
+
+/// A record taken for reading; the slot is released when it drops.
+pub(crate) struct Taken<'q> {
+    slot: &'q Slot,
+    pos: u64,
+    lap: u64,
+}
+
+impl EventQueue {
+    /// A queue of at least `capacity` slots (a power of two, at least 2).
+    pub(crate) fn new(capacity: usize) -> EventQueue {
+        let cap = capacity.max(2).next_power_of_two();
+        let slots = (0..cap as u64)
+            .map(|i| Slot {
+                seq: AtomicU64::new(i),
+                rec: UnsafeCell::new(RecBuf::new()),
+            })
+            .collect();
+        EventQueue {
+            slots,
+            mask: cap as u64 - 1,
+            head: CachePadded::new(AtomicU64::new(0)),
+            tail: CachePadded::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The number of slots.
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Claims the next free slot, or `None` when the queue is full.
+    #[inline]
+    pub(crate) fn claim(&self) -> Option<Claim<'_>> {
+        let mut pos = self.tail.load(Ordering::Relaxed);
+        loop {
+            let slot = &self.slots[(pos & self.mask) as usize];
+            let seq = slot.seq.load(Ordering::Acquire);
+            let lag = seq.wrapping_sub(pos) as i64;
+            if lag == 0 {
+                match self.tail.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        let claim = Claim { slot, pos };
+                        claim.buf().clear();
+                        return Some(claim);
+                    }
+                    Err(now) => pos = now,
+                }
+            } else if lag < 0 {
+                return None;
+            } else {
+                pos = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Takes the oldest published record, or `None` when there is none
+    /// ready (empty, or the oldest slot is still being written).
+    #[inline]
+    pub(crate) fn take(&self) -> Option<Taken<'_>> {
+        let mut pos = self.head.load(Ordering::Relaxed);
+        loop {
+            let slot = &self.slots[(pos & self.mask) as usize];
+            let seq = slot.seq.load(Ordering::Acquire);
+            let lag = seq.wrapping_sub(pos + 1) as i64;
+            if lag == 0 {
+                match self.head.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        return Some(Taken {
+                            slot,
+                            pos,
+                            lap: self.mask + 1,
+                        });
+                    }
+                    Err(now) => pos = now,
+                }
+            } else if lag < 0 {
+                return None;
+            } else {
+                pos = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Slots claimed and not yet released (a racy reading).
+    pub(crate) fn len(&self) -> usize {
+        let tail = self.tail.load(Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        tail.saturating_sub(head) as usize
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.len() >= self.capacity()
+    }
+}
+
+impl<'q> Claim<'q> {
+    /// The slot's record buffer, emptied, to write into.
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) fn buf(&self) -> &mut RecBuf {
+        // SAFETY: the claim gives this thread the slot until it publishes.
+        unsafe { &mut *self.slot.rec.get() }
+    }
+
+    /// Makes the record visible to the reader.
+    #[inline]
+    pub(crate) fn publish(self) {
+        self.slot.seq.store(self.pos + 1, Ordering::Release);
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.buf().clear();
+        self.slot.seq.store(self.pos + 1, Ordering::Release);
+    }
+}
+
+impl Taken<'_> {
+    /// The record; empty for a slot that was abandoned while claimed.
+    #[inline]
+    pub(crate) fn record(&self) -> &RecBuf {
+        // SAFETY: taking the slot gives this thread the record until the
+        // slot is released.
+        unsafe { &*self.slot.rec.get() }
+    }
+}
+
+impl Drop for Taken<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: as in `record`; spilled bytes are freed here so that an
+        // idle slot holds no heap memory.
+        unsafe { (*self.slot.rec.get()).release_heap() };
+        self.slot.seq.store(self.pos + self.lap, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn capacity_rounds_up_and_full_is_full() {
+        let q = EventQueue::new(3);
+        assert_eq!(q.capacity(), 4);
+        for i in 0..4u8 {
+            let c = q.claim().unwrap();
+            c.buf().push(i);
+            c.publish();
+        }
+        assert!(q.claim().is_none());
+        assert!(q.is_full());
+        assert_eq!(q.take().unwrap().record().as_slice(), &[0]);
+        assert!(q.claim().is_some());
+    }
+
+    #[test]
+    fn an_unpublished_claim_holds_back_later_records_until_it_drops() {
+        let q = EventQueue::new(4);
+        let first = q.claim().unwrap();
+        let second = q.claim().unwrap();
+        second.buf().push(2);
+        second.publish();
+        assert!(q.take().is_none(), "the oldest slot is still being written");
+        drop(first);
+        assert!(q.take().unwrap().record().is_empty());
+        assert_eq!(q.take().unwrap().record().as_slice(), &[2]);
+    }
+
+    #[test]
+    fn many_producers_one_consumer_lose_nothing_and_keep_per_producer_order() {
+        let q = Arc::new(EventQueue::new(64));
+        let producers: Vec<_> = (0..4u8)
+            .map(|p| {
+                let q = Arc::clone(&q);
+                std::thread::spawn(move || {
+                    for i in 0..20_000u32 {
+                        loop {
+                            if let Some(c) = q.claim() {
+                                c.buf().push(p);
+                                c.buf().extend(&i.to_le_bytes());
+                                c.publish();
+                                break;
+                            }
+                            std::hint::spin_loop();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0u32; 4];
+        let mut seen = 0;
+        while seen < 80_000 {
+            if let Some(t) = q.take() {
+                let r = t.record().as_slice();
+                let p = r[0] as usize;
+                assert_eq!(u32::from_le_bytes(r[1..5].try_into().unwrap()), next[p]);
+                next[p] += 1;
+                seen += 1;
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_eq!(next, [20_000; 4]);
+    }
+
+    #[test]
+    fn spilled_records_are_freed_when_the_slot_is_released() {
+        let q = EventQueue::new(2);
+        let c = q.claim().unwrap();
+        c.buf().extend(&[7; 4096]);
+        assert!(c.buf().heap_bytes() >= 4096);
+        c.publish();
+        let t = q.take().unwrap();
+        assert_eq!(t.record().len(), 4096);
+        drop(t);
+        let c = q.claim().unwrap();
+        assert_eq!(c.buf().heap_bytes(), 0);
+    }
+}
