@@ -21,6 +21,10 @@ use crossbeam_utils::CachePadded;
 
 use crate::record::RecBuf;
 
+/// One slot. Its sequence number is stored relative to the slot's index
+/// (`stored = seq - index`), so a zeroed slot is a free one on lap 0, and
+/// an all-zero `RecBuf` is an empty record: the ring is allocated zeroed,
+/// and pages are only touched as the ring first advances over them.
 struct Slot {
     seq: AtomicU64,
     rec: UnsafeCell<RecBuf>,
@@ -28,7 +32,9 @@ struct Slot {
 
 /// The bounded queue of records.
 pub(crate) struct EventQueue {
-    slots: Box<[Slot]>,
+    /// Freed by hand in `Drop`, so that dropping a queue touches only the
+    /// slots the ring has used.
+    slots: std::mem::ManuallyDrop<Box<[Slot]>>,
     mask: u64,
     head: CachePadded<AtomicU64>,
     tail: CachePadded<AtomicU64>,
@@ -46,31 +52,39 @@ unsafe impl Send for EventQueue {}
 pub(crate) struct Claim<'q> {
     slot: &'q Slot,
     pos: u64,
+    mask: u64,
 }
 
 /// A record taken for reading; the slot is released when it drops.
 pub(crate) struct Taken<'q> {
     slot: &'q Slot,
     pos: u64,
-    lap: u64,
+    mask: u64,
 }
 
 impl EventQueue {
     /// A queue of at least `capacity` slots (a power of two, at least 2).
     pub(crate) fn new(capacity: usize) -> EventQueue {
         let cap = capacity.max(2).next_power_of_two();
-        let slots = (0..cap as u64)
-            .map(|i| Slot {
-                seq: AtomicU64::new(i),
-                rec: UnsafeCell::new(RecBuf::new()),
-            })
-            .collect();
         EventQueue {
-            slots,
+            slots: std::mem::ManuallyDrop::new(zeroed_slots(cap)),
             mask: cap as u64 - 1,
             head: CachePadded::new(AtomicU64::new(0)),
             tail: CachePadded::new(AtomicU64::new(0)),
         }
+    }
+
+    #[inline]
+    fn seq(&self, slot: &Slot, pos: u64) -> u64 {
+        slot.seq
+            .load(Ordering::Acquire)
+            .wrapping_add(pos & self.mask)
+    }
+
+    #[inline]
+    fn set_seq(slot: &Slot, pos: u64, mask: u64, seq: u64) {
+        slot.seq
+            .store(seq.wrapping_sub(pos & mask), Ordering::Release);
     }
 
     /// The number of slots.
@@ -84,7 +98,7 @@ impl EventQueue {
         let mut pos = self.tail.load(Ordering::Relaxed);
         loop {
             let slot = &self.slots[(pos & self.mask) as usize];
-            let seq = slot.seq.load(Ordering::Acquire);
+            let seq = self.seq(slot, pos);
             let lag = seq.wrapping_sub(pos) as i64;
             if lag == 0 {
                 match self.tail.compare_exchange_weak(
@@ -94,7 +108,11 @@ impl EventQueue {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        let claim = Claim { slot, pos };
+                        let claim = Claim {
+                            slot,
+                            pos,
+                            mask: self.mask,
+                        };
                         claim.buf().clear();
                         return Some(claim);
                     }
@@ -115,7 +133,7 @@ impl EventQueue {
         let mut pos = self.head.load(Ordering::Relaxed);
         loop {
             let slot = &self.slots[(pos & self.mask) as usize];
-            let seq = slot.seq.load(Ordering::Acquire);
+            let seq = self.seq(slot, pos);
             let lag = seq.wrapping_sub(pos + 1) as i64;
             if lag == 0 {
                 match self.head.compare_exchange_weak(
@@ -128,7 +146,7 @@ impl EventQueue {
                         return Some(Taken {
                             slot,
                             pos,
-                            lap: self.mask + 1,
+                            mask: self.mask,
                         });
                     }
                     Err(now) => pos = now,
@@ -157,6 +175,36 @@ impl EventQueue {
     }
 }
 
+impl Drop for EventQueue {
+    fn drop(&mut self) {
+        // Records still queued may hold spilled bytes; idle slots hold none.
+        while self.take().is_some() {}
+        // SAFETY: the slots are not used again; dropping an empty `RecBuf`
+        // frees nothing, so releasing the memory without running each
+        // slot's drop is equivalent and leaves untouched pages untouched.
+        unsafe {
+            let slots = std::mem::ManuallyDrop::take(&mut self.slots);
+            let layout = std::alloc::Layout::array::<Slot>(slots.len()).unwrap();
+            std::alloc::dealloc(Box::into_raw(slots).cast::<u8>(), layout);
+        }
+    }
+}
+
+/// Allocates `cap` zeroed slots without touching their pages.
+fn zeroed_slots(cap: usize) -> Box<[Slot]> {
+    let layout = std::alloc::Layout::array::<Slot>(cap).expect("queue capacity overflows");
+    // SAFETY: the layout is non-zero-sized (cap >= 2); an all-zero `Slot`
+    // is valid (see `Slot`); the pointer and length describe exactly the
+    // allocation, which `Box<[Slot]>` frees with the same layout.
+    unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout).cast::<Slot>();
+        if ptr.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, cap))
+    }
+}
+
 impl<'q> Claim<'q> {
     /// The slot's record buffer, emptied, to write into.
     #[inline]
@@ -169,7 +217,7 @@ impl<'q> Claim<'q> {
     /// Makes the record visible to the reader.
     #[inline]
     pub(crate) fn publish(self) {
-        self.slot.seq.store(self.pos + 1, Ordering::Release);
+        EventQueue::set_seq(self.slot, self.pos, self.mask, self.pos + 1);
         std::mem::forget(self);
     }
 }
@@ -177,7 +225,7 @@ impl<'q> Claim<'q> {
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
         self.buf().clear();
-        self.slot.seq.store(self.pos + 1, Ordering::Release);
+        EventQueue::set_seq(self.slot, self.pos, self.mask, self.pos + 1);
     }
 }
 
@@ -197,7 +245,7 @@ impl Drop for Taken<'_> {
         // SAFETY: as in `record`; spilled bytes are freed here so that an
         // idle slot holds no heap memory.
         unsafe { (*self.slot.rec.get()).release_heap() };
-        self.slot.seq.store(self.pos + self.lap, Ordering::Release);
+        EventQueue::set_seq(self.slot, self.pos, self.mask, self.pos + self.mask + 1);
     }
 }
 

@@ -98,7 +98,10 @@ pub const INLINE_BYTES: usize = 216;
 pub struct RecBuf {
     len: u32,
     inline: MaybeUninit<[u8; INLINE_BYTES]>,
-    heap: Option<Vec<u8>>,
+    /// Spilled bytes. Boxed so that an all-zero `RecBuf` is a valid empty
+    /// one (`None` of an `Option<Box<_>>` is guaranteed to be null), which
+    /// lets the queue allocate its slots zeroed and untouched.
+    heap: Option<Box<Vec<u8>>>,
 }
 
 impl RecBuf {
@@ -130,7 +133,7 @@ impl RecBuf {
     /// Bytes held on the heap: 0 while the record fits inline.
     #[inline]
     pub fn heap_bytes(&self) -> usize {
-        self.heap.as_ref().map_or(0, Vec::capacity)
+        self.heap.as_ref().map_or(0, |v| v.capacity())
     }
 
     /// The bytes written so far.
@@ -186,7 +189,7 @@ impl RecBuf {
         let mut v = Vec::with_capacity((len + bytes.len()).max(2 * INLINE_BYTES));
         v.extend_from_slice(self.as_slice());
         v.extend_from_slice(bytes);
-        self.heap = Some(v);
+        self.heap = Some(Box::new(v));
     }
 
     /// Empties the buffer, keeping inline storage.
