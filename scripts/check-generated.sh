@@ -15,4 +15,11 @@ if ! diff -u include/asynclog.h "$tmp/asynclog.h"; then
   echo "  cbindgen --config ffi/cbindgen.toml --crate asynclog-ffi --output include/asynclog.h" >&2
   exit 1
 fi
+cbindgen --quiet --config plugins/abi/cbindgen.toml --crate asynclog-plugin-abi \
+  --output "$tmp/asynclog_plugin.h"
+if ! diff -u include/asynclog_plugin.h "$tmp/asynclog_plugin.h"; then
+  echo "include/asynclog_plugin.h is stale: regenerate it with" >&2
+  echo "  cbindgen --config plugins/abi/cbindgen.toml --crate asynclog-plugin-abi --output include/asynclog_plugin.h" >&2
+  exit 1
+fi
 echo "generated files: fresh"
