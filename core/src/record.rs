@@ -101,6 +101,7 @@ pub struct RecBuf {
     /// Spilled bytes. Boxed so that an all-zero `RecBuf` is a valid empty
     /// one (`None` of an `Option<Box<_>>` is guaranteed to be null), which
     /// lets the queue allocate its slots zeroed and untouched.
+    #[allow(clippy::box_collection)]
     heap: Option<Box<Vec<u8>>>,
 }
 

@@ -130,10 +130,7 @@ pub(crate) unsafe fn write_fields(
         let base = path.len();
         path.push_str(&format!("[{i}]"));
         // SAFETY: as for the whole call.
-        let result = unsafe { write_field(w, f, keyed, path) };
-        if result.is_err() {
-            return result;
-        }
+        unsafe { write_field(w, f, keyed, path) }?;
         path.truncate(base);
     }
     Ok(())
