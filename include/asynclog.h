@@ -425,6 +425,9 @@ enum asynclog_status asynclog_last_error(char *buf, size_t buf_len, size_t *len_
 
 #endif  /* ASYNCLOG_H */
 
+#ifndef ASYNCLOG_FIELD_HELPERS_H
+#define ASYNCLOG_FIELD_HELPERS_H
+
 /* Field constructors: build fields on the stack without allocation. The
  * strings are borrowed for the duration of the logging call only. */
 
@@ -522,3 +525,5 @@ static inline asynclog_field asynclog_field_array(const char *key, const asynclo
 
 /* The number of elements of a fixed-size array. */
 #define ASYNCLOG_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+#endif /* ASYNCLOG_FIELD_HELPERS_H */

@@ -958,16 +958,62 @@ fn acquire_slow(sh: &Shared, policy: Policy) -> Result<Claim<'_>, Outcome> {
 
 /// Removes the oldest record to make room, counting it; false if none was
 /// ready to remove.
+///
+/// An `Audit` or `Security` record at the head is not dropped while
+/// `audit_policy` is `block`: it is moved to the back of the queue instead,
+/// waiting for a slot if it must. It may then be written after events
+/// logged later; losing it would break the promise that such events are
+/// never dropped by default.
 fn evict_oldest(sh: &Shared) -> bool {
     let Some(taken) = sh.queue.take() else {
         return false;
     };
     let rec = taken.record();
-    if !rec.is_empty() {
-        sh.release_heap(rec.heap_bytes());
-        sh.counters.queue_full_evicted.incr();
+    if rec.is_empty() {
+        return true;
     }
+    sh.release_heap(rec.heap_bytes());
+    let level = Level::from_u8(rec.as_slice()[0]).unwrap_or(Level::Info);
+    if !(level.is_category() && sh.audit_policy == Policy::Block) {
+        sh.counters.queue_full_evicted.incr();
+        return true;
+    }
+    let mut kept = Box::new(RecBuf::new());
+    kept.extend(rec.as_slice());
+    drop(taken);
+    requeue(sh, &kept);
     true
+}
+
+/// Puts a record that was already counted as queued back at the tail,
+/// waiting for a slot.
+#[cold]
+fn requeue(sh: &Shared, rec: &RecBuf) {
+    let backoff = Backoff::new();
+    loop {
+        if let Some(claim) = sh.queue.claim() {
+            let heap = {
+                let buf = claim.buf();
+                buf.extend(rec.as_slice());
+                buf.heap_bytes()
+            };
+            if heap > 0 {
+                sh.heap_bytes.fetch_add(heap, Ordering::AcqRel);
+            }
+            claim.publish();
+            sh.after_push();
+            return;
+        }
+        if gave_up(sh) {
+            sh.counters.queue_full_evicted.incr();
+            return;
+        }
+        if backoff.is_completed() {
+            wait_for_space(sh);
+        } else {
+            backoff.snooze();
+        }
+    }
 }
 
 /// True once waiting for room is pointless: the shutdown deadline passed or

@@ -119,10 +119,12 @@ pub(crate) unsafe fn write_fields(
         if len == 0 {
             return Ok(());
         }
-        return Err(format!(
-            "{}: NULL with length {len}",
-            path_or(path, "fields")
-        ));
+        let what = if path.is_empty() {
+            "fields".to_string()
+        } else {
+            format!("fields{path}.children")
+        };
+        return Err(format!("{what}: NULL with length {len}"));
     }
     // SAFETY: the caller guarantees `len` valid fields.
     let fields = unsafe { std::slice::from_raw_parts(fields, len) };
@@ -134,10 +136,6 @@ pub(crate) unsafe fn write_fields(
         path.truncate(base);
     }
     Ok(())
-}
-
-fn path_or<'a>(path: &'a str, default: &'a str) -> &'a str {
-    if path.is_empty() { default } else { path }
 }
 
 /// # Safety
