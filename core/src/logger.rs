@@ -16,6 +16,8 @@ use crate::delivery::{Item, Progress, SinkLane, run_sink};
 use crate::error::{DropReason, Error, Outcome, Pending};
 use crate::level::Level;
 use crate::metrics::{self, LoggerCounters, Snapshot};
+use crate::plugin::sink::PluginSink;
+use crate::plugin::{HealthReport, Started};
 use crate::queue::{Claim, EventQueue};
 use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, HEADER_BYTES, Limits, RecBuf};
 use crate::sink::capture::CaptureSink;
@@ -55,6 +57,8 @@ pub(crate) struct Shared {
     pub captures: Vec<(String, Capture)>,
     pub overrides: Vec<crate::config::LoggerOverride>,
     pub shutdown_timeout: Duration,
+    /// Plugin instances, for the health report.
+    pub plugins: Started,
 
     pub worker_state: AtomicU8,
     pub worker_thread: OnceLock<Thread>,
@@ -120,13 +124,23 @@ impl Shared {
         }
     }
 
-    /// Lets producers waiting for room try again.
+    /// Lets producers waiting for room try again, once the queue has
+    /// drained to half: waking them for every freed slot would cost a
+    /// context switch per few records.
     pub(crate) fn notify_space(&self) {
-        if self.space_waiters.load(Ordering::SeqCst) > 0 {
-            let _guard = self.space_lock.lock().unwrap();
-            self.space_cv.notify_all();
-            self.space_notify.notify_waiters();
+        if self.space_waiters.load(Ordering::SeqCst) > 0
+            && self.queue.len() <= self.queue.capacity() / 2
+            && self.heap_bytes.load(Ordering::Relaxed) < self.max_heap_bytes
+        {
+            self.wake_space_waiters();
         }
+    }
+
+    /// Wakes every producer waiting for room.
+    pub(crate) fn wake_space_waiters(&self) {
+        let _guard = self.space_lock.lock().unwrap();
+        self.space_cv.notify_all();
+        self.space_notify.notify_waiters();
     }
 
     fn request(&self, c: Control) {
@@ -185,7 +199,7 @@ impl Shared {
         let drained = self.flush(timeout).is_ok();
         if !drained {
             self.abandon.store(true, Ordering::SeqCst);
-            self.notify_space();
+            self.wake_space_waiters();
         }
         self.request(Control::Stop);
         // After the deadline, give threads a short grace to finish counting.
@@ -299,6 +313,9 @@ impl Logger {
         let mut lanes = Vec::new();
         let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
         let mut captures = Vec::new();
+        let mut plugins = Started::default();
+        let dirs = &config.plugins.dirs;
+        let stages = plugins.processors(&config.processors, dirs)?;
         for (i, sc) in config.sinks.iter().enumerate() {
             let context = || format!("sinks[{i}] ({})", sc.name);
             let (sink, tty): (Box<dyn Sink>, bool) = match &sc.kind {
@@ -323,6 +340,12 @@ impl Logger {
                     let c = Capture::new();
                     captures.push((sc.name.clone(), c.clone()));
                     (Box::new(CaptureSink::new(c)), false)
+                }
+                SinkKind::Plugin(plugin) => {
+                    let at = format!("sinks[{i}]");
+                    let instance = plugins.start(plugin, dirs, &at, &sc.name, true)?;
+                    let flush_ms = config.shutdown_timeout.as_millis() as u64;
+                    (Box::new(PluginSink::new(instance, flush_ms)), false)
                 }
             };
             sinks.push(sink);
@@ -350,6 +373,7 @@ impl Logger {
             captures,
             overrides: config.loggers.clone(),
             shutdown_timeout: config.shutdown_timeout,
+            plugins,
             worker_state: AtomicU8::new(RUNNING),
             worker_thread: OnceLock::new(),
             space_lock: Mutex::new(()),
@@ -399,7 +423,7 @@ impl Logger {
         let spawned = std::thread::Builder::new()
             .name(format!("asynclog-worker-{}", config.name))
             .spawn(move || {
-                Worker::new(Arc::clone(&sh)).run();
+                Worker::new(Arc::clone(&sh), stages).run();
                 sh.threads_running.fetch_sub(1, Ordering::AcqRel);
                 sh.progress.notify();
             });
@@ -675,6 +699,13 @@ impl Logger {
     /// A reading of every counter.
     pub fn metrics(&self) -> Snapshot {
         self.core.shared.snapshot()
+    }
+
+    /// The health of every plugin instance: processors first, then sink
+    /// plugins, in configuration order. Asks each live instance's `health`
+    /// callback, if it has one, so it may take as long as the slowest.
+    pub fn health(&self) -> HealthReport {
+        self.core.shared.plugins.health()
     }
 
     /// The capture sink with this name, if the configuration has one.

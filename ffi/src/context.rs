@@ -39,15 +39,13 @@ pub unsafe extern "C" fn asynclog_context_push(
         let mut error = None;
         let token = context::push_thread_scope(|w| {
             // SAFETY: per the contract above.
-            if let Err(e) =
-                unsafe { write_fields(w, fields, field_count, true, &mut String::new()) }
-            {
+            if let Err(e) = unsafe { write_fields(w, fields, field_count, true) } {
                 error = Some(e);
             }
         });
         if let Some(e) = error {
             context::pop_thread_scope(token);
-            return fail(ASYNCLOG_ERR_INVALID_ARGUMENT, e);
+            return fail(ASYNCLOG_ERR_INVALID_ARGUMENT, e.message());
         }
         // SAFETY: checked non-NULL above.
         unsafe { *token_out = token };

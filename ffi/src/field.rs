@@ -101,6 +101,57 @@ pub struct asynclog_field {
     pub value: asynclog_value,
 }
 
+/// What was wrong with a field, and where: `at` lists the indices from
+/// the innermost array outwards, so that the hot path builds no path and
+/// an error builds it once, on the way out.
+pub(crate) struct FieldError {
+    at: Vec<usize>,
+    what: FieldProblem,
+}
+
+enum FieldProblem {
+    /// The array itself is NULL with a length.
+    NullArray(usize),
+    NullKey(usize),
+    NullStr(usize),
+    NullBytes(usize),
+    UnknownType(u32),
+}
+
+impl FieldError {
+    /// The message: `fields[2][0].key: NULL with length 3`.
+    pub(crate) fn message(&self) -> String {
+        let mut path = String::from("fields");
+        for i in self.at.iter().rev() {
+            path.push_str(&format!("[{i}]"));
+        }
+        let nested = !self.at.is_empty();
+        match self.what {
+            FieldProblem::NullArray(n) if nested => {
+                format!("{path}.children: NULL with length {n}")
+            }
+            FieldProblem::NullArray(n) => format!("{path}: NULL with length {n}"),
+            FieldProblem::NullKey(n) => format!("{path}.key: NULL with length {n}"),
+            FieldProblem::NullStr(n) => format!("{path}.str: NULL with length {n}"),
+            FieldProblem::NullBytes(n) => format!("{path}.bytes: NULL with length {n}"),
+            FieldProblem::UnknownType(t) => format!("{path}: unknown field type {t}"),
+        }
+    }
+}
+
+/// Views a `(pointer, length)` pair; `None` for NULL with a length.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` readable bytes.
+#[inline]
+unsafe fn view<'a>(ptr: *const c_char, len: usize) -> Option<&'a [u8]> {
+    if ptr.is_null() {
+        return if len == 0 { Some(&[]) } else { None };
+    }
+    // SAFETY: the caller guarantees `len` readable bytes.
+    Some(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
+}
+
 /// Writes a C field array through the core's writer, which applies the
 /// limits (nesting past the depth limit is not followed, so a cyclic
 /// `children` pointer ends there). Errors name the field's position.
@@ -113,56 +164,59 @@ pub(crate) unsafe fn write_fields(
     fields: *const asynclog_field,
     len: usize,
     keyed: bool,
-    path: &mut String,
-) -> Result<(), String> {
+) -> Result<(), FieldError> {
     if fields.is_null() {
         if len == 0 {
             return Ok(());
         }
-        let what = if path.is_empty() {
-            "fields".to_string()
-        } else {
-            format!("fields{path}.children")
-        };
-        return Err(format!("{what}: NULL with length {len}"));
+        return Err(FieldError {
+            at: Vec::new(),
+            what: FieldProblem::NullArray(len),
+        });
     }
     // SAFETY: the caller guarantees `len` valid fields.
     let fields = unsafe { std::slice::from_raw_parts(fields, len) };
     for (i, f) in fields.iter().enumerate() {
-        let base = path.len();
-        path.push_str(&format!("[{i}]"));
         // SAFETY: as for the whole call.
-        unsafe { write_field(w, f, keyed, path) }?;
-        path.truncate(base);
+        if let Err(mut e) = unsafe { write_field(w, f, keyed) } {
+            e.at.push(i);
+            return Err(e);
+        }
     }
     Ok(())
 }
 
 /// # Safety
 /// As for [`write_fields`].
+#[inline]
 unsafe fn write_field(
     w: &mut FieldWriter<'_>,
     f: &asynclog_field,
     keyed: bool,
-    path: &mut String,
-) -> Result<(), String> {
+) -> Result<(), FieldError> {
+    let fail = |what| FieldError {
+        at: Vec::new(),
+        what,
+    };
     let key = if keyed {
         // SAFETY: the caller guarantees the key pointer and length.
-        let k = unsafe { crate::status::bytes(f.key, f.key_len, "key") };
-        Some(k.map_err(|_| format!("fields{path}.key: NULL with length {}", f.key_len))?)
+        let k = unsafe { view(f.key, f.key_len) };
+        Some(k.ok_or_else(|| fail(FieldProblem::NullKey(f.key_len)))?)
     } else {
         None
     };
-    let bytes_of = |s: asynclog_str, what: &str| {
-        // SAFETY: the caller guarantees the value pointer and length.
-        unsafe { crate::status::bytes(s.ptr, s.len, what) }
-            .map_err(|_| format!("fields{path}.{what}: NULL with length {}", s.len))
-    };
-    // SAFETY: each arm reads the union member the type names.
+    // SAFETY: each arm reads the union member the type names, and the
+    // caller guarantees the pointers inside.
     unsafe {
         match f.type_ {
             ASYNCLOG_FIELD_NULL => w.null(key),
-            ASYNCLOG_FIELD_STR => w.str(key, bytes_of(f.value.str, "str")?),
+            ASYNCLOG_FIELD_STR => {
+                let s = f.value.str;
+                w.str(
+                    key,
+                    view(s.ptr, s.len).ok_or_else(|| fail(FieldProblem::NullStr(s.len)))?,
+                )
+            }
             ASYNCLOG_FIELD_I64 => w.i64(key, f.value.i64),
             ASYNCLOG_FIELD_U64 => w.u64(key, f.value.u64),
             ASYNCLOG_FIELD_F64 => w.f64(key, f.value.f64),
@@ -171,7 +225,12 @@ unsafe fn write_field(
                 let raw: u8 = std::ptr::addr_of!(f.value.boolean).cast::<u8>().read();
                 w.bool(key, raw != 0)
             }
-            ASYNCLOG_FIELD_BYTES => w.bytes(key, bytes_of(f.value.bytes, "bytes")?),
+            ASYNCLOG_FIELD_BYTES => {
+                let b = f.value.bytes;
+                let data =
+                    view(b.ptr, b.len).ok_or_else(|| fail(FieldProblem::NullBytes(b.len)))?;
+                w.bytes(key, data)
+            }
             ASYNCLOG_FIELD_OBJECT | ASYNCLOG_FIELD_ARRAY => {
                 let object = f.type_ == ASYNCLOG_FIELD_OBJECT;
                 let children = f.value.children;
@@ -181,11 +240,11 @@ unsafe fn write_field(
                     w.begin_array(key)
                 };
                 if opened {
-                    write_fields(w, children.ptr, children.len, object, path)?;
+                    write_fields(w, children.ptr, children.len, object)?;
                     w.end();
                 }
             }
-            other => return Err(format!("fields{path}: unknown field type {other}")),
+            other => return Err(fail(FieldProblem::UnknownType(other))),
         }
     }
     Ok(())

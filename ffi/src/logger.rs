@@ -225,11 +225,11 @@ pub unsafe extern "C" fn asynclog_log(
         }
         let written = logger.try_log_with(level, message, |w| {
             // SAFETY: per the contract above.
-            unsafe { write_fields(w, fields, field_count, true, &mut String::new()) }
+            unsafe { write_fields(w, fields, field_count, true) }
         });
         match written {
             Ok(outcome) => outcome_status(outcome),
-            Err(e) => fail(ASYNCLOG_ERR_INVALID_ARGUMENT, e),
+            Err(e) => fail(ASYNCLOG_ERR_INVALID_ARGUMENT, e.message()),
         }
     })
 }
@@ -333,14 +333,12 @@ pub unsafe extern "C" fn asynclog_logger_with(
         let mut error = None;
         let child = logger.child(name, |w| {
             // SAFETY: per the contract above.
-            if let Err(e) =
-                unsafe { write_fields(w, fields, field_count, true, &mut String::new()) }
-            {
+            if let Err(e) = unsafe { write_fields(w, fields, field_count, true) } {
                 error = Some(e);
             }
         });
         if let Some(e) = error {
-            return fail(ASYNCLOG_ERR_INVALID_ARGUMENT, e);
+            return fail(ASYNCLOG_ERR_INVALID_ARGUMENT, e.message());
         }
         // SAFETY: `out` was checked above.
         unsafe { publish(child, out) }
