@@ -27,4 +27,14 @@ if [[ -x scripts/test-c.sh ]]; then
   scripts/test-c.sh
 fi
 
+if [[ -x bindings/cpp/run-tests.sh ]]; then
+  step "C++ binding tests"
+  bindings/cpp/run-tests.sh
+fi
+
+if [[ -x bindings/go/run-tests.sh ]]; then
+  step "Go binding tests"
+  bindings/go/run-tests.sh
+fi
+
 step "all tests passed"
