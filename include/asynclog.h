@@ -57,6 +57,9 @@ typedef enum asynclog_status {
   ASYNCLOG_ERR_CONFIG = 100,
   // A file or thread could not be set up; the message names it.
   ASYNCLOG_ERR_IO = 101,
+  // A plugin was refused by the loader's checks or failed to start; the
+  // message names the file and the reason.
+  ASYNCLOG_ERR_PLUGIN = 102,
   // The event was dropped because the queue was full (drop policies);
   // it is counted as `queue_full`.
   ASYNCLOG_ERR_QUEUE_FULL = 200,

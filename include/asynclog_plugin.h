@@ -50,7 +50,10 @@
 typedef struct asynclog_host asynclog_host;
 
 // An opaque handle through which a `process` callback changes the record
-// it was given, with the host API's `edit_*` functions.
+// it was given, with the host API's `edit_*` functions. Valid only during
+// that `process` call; the host ignores edits made through a stale
+// handle. Edits take effect together once `process` returns
+// `ASYNCLOG_PLUGIN_OK`; with any other status they are discarded.
 typedef struct asynclog_record_edit asynclog_record_edit;
 
 // The result of a plugin callback: one of the `ASYNCLOG_PLUGIN_*` status
@@ -127,13 +130,17 @@ typedef struct asynclog_host_api {
                        int64_t value);
   // Filters: drops the record (counted as filtered).
   void (*edit_drop)(struct asynclog_record_edit *edit);
-  // Redactors: replaces the string value of every field named `key`
-  // (top level and nested) with `value`.
+  // Redactors: replaces the value of every field named `key`, whatever
+  // its type (a nested object or array included), with the string
+  // `value`. It applies to the event's fields, the bound fields and the
+  // context, at the top level and nested at any depth.
   void (*edit_replace_str)(struct asynclog_record_edit *edit,
                            const uint8_t *key,
                            size_t key_len,
                            const uint8_t *value,
                            size_t value_len);
+  // Redactors: replaces the record's message with `value`.
+  void (*edit_set_message)(struct asynclog_record_edit *edit, const uint8_t *value, size_t value_len);
 } asynclog_host_api;
 
 // A borrowed run of bytes (UTF-8 text where a string is meant).
@@ -227,7 +234,10 @@ typedef struct asynclog_plugin_descriptor {
   size_t config_field_count;
   // Required. Creates an instance from validated configuration and
   // stores it in `*instance_out`; returns `ASYNCLOG_PLUGIN_BAD_CONFIG`
-  // (with `set_error`) to refuse the configuration.
+  // (with `set_error`) to refuse the configuration. `host` and `api`
+  // stay valid until `destroy` returns, so the instance may keep them;
+  // `config` is borrowed for this call only. `config` holds one entry
+  // per key the user set, in schema order; keys not set are absent.
   asynclog_plugin_status (*create)(const struct asynclog_host *host,
                                    const struct asynclog_host_api *api,
                                    const struct asynclog_config_entry *config,
@@ -318,6 +328,9 @@ typedef const struct asynclog_plugin_descriptor *(*asynclog_plugin_entry_v1_fn)(
 
 #endif  /* ASYNCLOG_PLUGIN_H */
 
+#ifndef ASYNCLOG_PLUGIN_MACROS_H
+#define ASYNCLOG_PLUGIN_MACROS_H
+
 /* The sanity block for a descriptor compiled against this header. */
 #define ASYNCLOG_PLUGIN_SANITY_INIT                                         \
   { ASYNCLOG_PLUGIN_MAGIC, (uint32_t)sizeof(asynclog_record_view),         \
@@ -326,3 +339,5 @@ typedef const struct asynclog_plugin_descriptor *(*asynclog_plugin_entry_v1_fn)(
 
 /* Declares the entry point with the visibility the host needs. */
 #define ASYNCLOG_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+#endif /* ASYNCLOG_PLUGIN_MACROS_H */

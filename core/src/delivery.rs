@@ -289,10 +289,13 @@ fn write_batch(
                 lane.counters.bytes.add(data.len() as u64);
                 return;
             }
-            Err(_) => {
+            Err(e) => {
                 lane.counters.write_errors.add(1);
                 attempt += 1;
-                if attempt >= WRITE_ATTEMPTS || abandon.load(Ordering::Acquire) {
+                if attempt >= WRITE_ATTEMPTS
+                    || !sink.retryable(&e)
+                    || abandon.load(Ordering::Acquire)
+                {
                     lane.counters.sink_error.add(events);
                     return;
                 }

@@ -4,12 +4,20 @@ use std::fmt;
 use std::io;
 
 use crate::config::ConfigError;
+use crate::plugin::PluginError;
 
 /// Why a logger could not be built.
 #[derive(Debug)]
 pub enum Error {
     /// The configuration was refused.
     Config(ConfigError),
+    /// A plugin was refused by the loader's checks, or failed to start.
+    Plugin {
+        /// Where it was configured: `sinks[1] (audit)`, `processors[0]`.
+        context: String,
+        /// The file and the reason.
+        source: PluginError,
+    },
     /// A sink could not be opened, or a thread not started.
     Io {
         /// What was being done: `sinks[0] (file)`, `worker thread`.
@@ -23,6 +31,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Config(e) => e.fmt(f),
+            Error::Plugin { context, source } => write!(f, "{context}: {source}"),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
         }
     }
@@ -32,6 +41,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Config(e) => Some(e),
+            Error::Plugin { source, .. } => Some(source),
             Error::Io { source, .. } => Some(source),
         }
     }

@@ -44,6 +44,7 @@ mod error;
 pub mod level;
 mod logger;
 pub mod metrics;
+pub mod plugin;
 mod queue;
 pub mod record;
 pub(crate) mod sink;

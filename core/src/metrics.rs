@@ -40,6 +40,8 @@ pub(crate) struct LoggerCounters {
     pub dequeued: Single,
     /// Left out by sampling.
     pub sampled_out: Single,
+    /// Dropped by a filter plugin on the worker.
+    pub filtered_plugin: Single,
     /// Left in the event queue when the shutdown deadline passed.
     pub shutdown_timeout: Single,
 }
@@ -147,7 +149,8 @@ pub struct Snapshot {
     pub name: String,
     /// Events logged, whatever became of them.
     pub submitted: u64,
-    /// Events filtered by the logger's level or by sampling.
+    /// Events filtered by the logger's level, by sampling, or by a filter
+    /// plugin.
     pub filtered: u64,
     /// Events the logger itself dropped, by reason.
     pub dropped: Dropped,
@@ -196,7 +199,7 @@ impl LoggerCounters {
     }
 
     pub(crate) fn filtered(&self) -> u64 {
-        self.filtered_level.get() + self.sampled_out.get()
+        self.filtered_level.get() + self.sampled_out.get() + self.filtered_plugin.get()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The worker: takes records from the event queue, samples and filters
-//! them, encodes each once per distinct encoding, and hands batches to the
+//! them, runs the processor plugins on them (see [`crate::plugin`]),
+//! encodes each once per distinct encoding, and hands batches to the
 //! sinks.
 //!
 //! Sinks with the same encoder and level share one encoded batch (a
@@ -20,6 +21,7 @@ use crate::encode::Encoder;
 use crate::level::Level;
 use crate::logger::{Control, DONE, RUNNING, SLEEPING, Shared};
 use crate::metrics::Dropped;
+use crate::plugin::stage::{Outcome, Stages};
 use crate::record::{HEADER_BYTES, Limits, RecBuf, RecordView};
 use crate::value::FieldWriter;
 
@@ -37,6 +39,8 @@ struct Group {
 pub(crate) struct Worker {
     sh: Arc<Shared>,
     groups: Vec<Group>,
+    /// Processor plugins, run before encoding.
+    stages: Stages,
     /// Sampling accumulator: an event is kept each time it reaches 1.
     sample_acc: f64,
     /// Records taken from the queue, including ones not yet published.
@@ -59,7 +63,7 @@ const LINGER: Duration = Duration::from_micros(50);
 const NOTICE_EVERY: Duration = Duration::from_secs(1);
 
 impl Worker {
-    pub(crate) fn new(sh: Arc<Shared>) -> Worker {
+    pub(crate) fn new(sh: Arc<Shared>, stages: Stages) -> Worker {
         let mut groups: Vec<Group> = Vec::new();
         for (i, lane) in sh.lanes.iter().enumerate() {
             let key = (lane.encoder, lane.level, lane.tty);
@@ -80,6 +84,7 @@ impl Worker {
         Worker {
             sh,
             groups,
+            stages,
             sample_acc: 0.0,
             dequeued: 0,
             published: 0,
@@ -182,7 +187,7 @@ impl Worker {
 
     #[inline]
     fn process(&mut self, rec: &RecBuf) {
-        let view = RecordView::decode(rec.as_slice());
+        let mut view = RecordView::decode(rec.as_slice());
         if self.sh.sample_rate < 1.0 && view.level.is_sampled() {
             self.sample_acc += self.sh.sample_rate;
             if self.sample_acc >= 1.0 {
@@ -190,6 +195,16 @@ impl Worker {
             } else {
                 self.sh.counters.sampled_out.add(1);
                 return;
+            }
+        }
+        if !self.stages.is_empty() {
+            match self.stages.run(rec.as_slice(), &self.sh.limits) {
+                Outcome::Unchanged => {}
+                Outcome::Edited(edited) => view = RecordView::decode(edited.as_slice()),
+                Outcome::Dropped => {
+                    self.sh.counters.filtered_plugin.add(1);
+                    return;
+                }
             }
         }
         if self.batch_started.is_none() {
@@ -383,6 +398,7 @@ impl Worker {
     }
 
     fn finish(&mut self) {
+        self.stages.destroy();
         self.sh.worker_state.store(DONE, Ordering::SeqCst);
         // A producer that raced past the closed flag may have queued a
         // record; it sees DONE and counts it, and so does this.

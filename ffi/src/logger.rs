@@ -75,6 +75,7 @@ fn build(
     let config = config.map_err(|e| fail(ASYNCLOG_ERR_CONFIG, e.to_string()))?;
     Logger::new(config).map_err(|e| match e {
         asynclog_core::Error::Config(e) => fail(ASYNCLOG_ERR_CONFIG, e.to_string()),
+        e @ asynclog_core::Error::Plugin { .. } => fail(ASYNCLOG_ERR_PLUGIN, e.to_string()),
         other => fail(ASYNCLOG_ERR_IO, other.to_string()),
     })
 }

@@ -27,6 +27,9 @@ pub enum asynclog_status {
     ASYNCLOG_ERR_CONFIG = 100,
     /// A file or thread could not be set up; the message names it.
     ASYNCLOG_ERR_IO = 101,
+    /// A plugin was refused by the loader's checks or failed to start; the
+    /// message names the file and the reason.
+    ASYNCLOG_ERR_PLUGIN = 102,
     /// The event was dropped because the queue was full (drop policies);
     /// it is counted as `queue_full`.
     ASYNCLOG_ERR_QUEUE_FULL = 200,
@@ -59,6 +62,7 @@ pub extern "C" fn asynclog_status_str(status: i32) -> *const c_char {
         4 => "malformed pre-encoded record\0",
         100 => "configuration refused\0",
         101 => "I/O error while setting up\0",
+        102 => "plugin refused\0",
         200 => "dropped: queue full\0",
         201 => "dropped: record too large\0",
         202 => "logger is closed\0",

@@ -17,6 +17,7 @@ int main(void) {
   CHECK_INT(ASYNCLOG_ERR_INVALID_RECORD, 4);
   CHECK_INT(ASYNCLOG_ERR_CONFIG, 100);
   CHECK_INT(ASYNCLOG_ERR_IO, 101);
+  CHECK_INT(ASYNCLOG_ERR_PLUGIN, 102);
   CHECK_INT(ASYNCLOG_ERR_QUEUE_FULL, 200);
   CHECK_INT(ASYNCLOG_ERR_TOO_LARGE, 201);
   CHECK_INT(ASYNCLOG_ERR_CLOSED, 202);
@@ -32,6 +33,7 @@ int main(void) {
       ASYNCLOG_ERR_INVALID_RECORD,
       ASYNCLOG_ERR_CONFIG,
       ASYNCLOG_ERR_IO,
+      ASYNCLOG_ERR_PLUGIN,
       ASYNCLOG_ERR_QUEUE_FULL,
       ASYNCLOG_ERR_TOO_LARGE,
       ASYNCLOG_ERR_CLOSED,
@@ -58,7 +60,7 @@ int main(void) {
 
   /* Numbers that are not statuses, including the extremes. */
   static const int32_t unknown[] = {
-      -1, 5, 99, 102, 199, 205, 899, 901, INT32_MIN, INT32_MAX,
+      -1, 5, 99, 103, 199, 205, 899, 901, INT32_MIN, INT32_MAX,
   };
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     const char *text = asynclog_status_str(unknown[i]);

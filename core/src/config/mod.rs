@@ -18,6 +18,7 @@ use crate::record::Limits;
 mod parse;
 
 pub use parse::{ConfigError, Format};
+pub(crate) use parse::{describe, parse_duration_ms, parse_size};
 
 /// What a full queue does with one more event or batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +69,75 @@ pub struct Config {
     pub loggers: Vec<LoggerOverride>,
     /// Where records go. Default: one `stdout` sink with NDJSON.
     pub sinks: Vec<SinkConfig>,
+    /// Where plugins may be loaded from. Default: nowhere, so no plugin
+    /// can be loaded until `plugins.dirs` names a directory.
+    pub plugins: PluginsConfig,
+    /// Processor plugins run by the worker on every record that passes
+    /// the logger's level and sampling, before any encoding: enrichers,
+    /// then filters, then redactors, in the order listed. Default: none.
+    pub processors: Vec<PluginRef>,
+}
+
+/// Where plugins may be loaded from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PluginsConfig {
+    /// Absolute paths of the directories plugins are loaded from. A
+    /// plugin named by a bare name is looked up in them in order; one
+    /// named by a path must lie inside one of them. Default: none.
+    pub dirs: Vec<PathBuf>,
+}
+
+/// A plugin to load and the settings for its instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PluginRef {
+    /// An absolute path to the shared object, or a bare name looked up in
+    /// [`PluginsConfig::dirs`] as `NAME`, `NAME.so` and `libNAME.so`.
+    pub plugin: String,
+    /// The expected SHA-256 of the shared object, 64 hex digits; checked
+    /// before it is loaded. Default: not checked.
+    pub sha256: Option<String>,
+    /// The plugin's own settings, validated against the schema it declares
+    /// before its instance is created.
+    pub config: PluginSettings,
+}
+
+impl PluginRef {
+    /// A reference to `plugin` with no checksum and no settings.
+    pub fn new(plugin: impl Into<String>) -> PluginRef {
+        PluginRef {
+            plugin: plugin.into(),
+            sha256: None,
+            config: PluginSettings::default(),
+        }
+    }
+}
+
+/// A plugin's own settings as the document gave them: a table whose keys
+/// and types the plugin's schema defines.
+///
+/// Which values are secret is known only once the plugin is loaded, so
+/// `Debug` shows the keys and never a value.
+#[derive(Clone, Default, PartialEq)]
+pub struct PluginSettings(pub serde_json::Map<String, serde_json::Value>);
+
+impl PluginSettings {
+    /// Settings from a JSON object; anything else is `None`.
+    pub fn from_json(value: serde_json::Value) -> Option<PluginSettings> {
+        match value {
+            serde_json::Value::Object(map) => Some(PluginSettings(map)),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for PluginSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for key in self.0.keys() {
+            map.entry(key, &format_args!("[REDACTED]"));
+        }
+        map.finish()
+    }
 }
 
 /// A level for child loggers of one name.
@@ -130,6 +200,8 @@ pub enum SinkKind {
     File(FileSinkConfig),
     /// Memory, for tests: see [`crate::Capture`].
     Capture,
+    /// A sink plugin: a shared object loaded at [`crate::Logger::new`].
+    Plugin(PluginRef),
 }
 
 impl SinkKind {
@@ -140,6 +212,7 @@ impl SinkKind {
             SinkKind::Stderr => "stderr",
             SinkKind::File(_) => "file",
             SinkKind::Capture => "capture",
+            SinkKind::Plugin(_) => "plugin",
         }
     }
 }
@@ -220,6 +293,8 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(5),
             loggers: Vec::new(),
             sinks: vec![SinkConfig::new("stdout", SinkKind::Stdout)],
+            plugins: PluginsConfig::default(),
+            processors: Vec::new(),
         }
     }
 }

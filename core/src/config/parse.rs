@@ -47,8 +47,9 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::{
-    BatchConfig, ColorMode, Config, EncoderConfig, FileSinkConfig, LoggerOverride, Policy,
-    QueueConfig, Rotation, SinkConfig, SinkKind, SinkQueueConfig,
+    BatchConfig, ColorMode, Config, EncoderConfig, FileSinkConfig, LoggerOverride, PluginRef,
+    PluginSettings, PluginsConfig, Policy, QueueConfig, Rotation, SinkConfig, SinkKind,
+    SinkQueueConfig,
 };
 use crate::level::Level;
 use crate::record::Limits;
@@ -151,7 +152,7 @@ impl Config {
             Format::Json => json_document(text)?,
             Format::Toml => toml_document(text)?,
         };
-        interpolate(&mut doc, &KeyPath::root(), env)?;
+        interpolate(&mut doc, &KeyPath::root(), env, false)?;
         let mut config = read_config(&Cursor::new(&doc, KeyPath::root()))?;
         config.apply_env(env)?;
         config.validate()?;
@@ -301,8 +302,26 @@ impl Config {
             }
             validate_sink(sink, &at)?;
         }
+
+        let dirs = root.key("plugins").key("dirs");
+        for (index, dir) in self.plugins.dirs.iter().enumerate() {
+            dirs.index(index).check(check_plugin_dir(dir))?;
+        }
+        let processors = root.key("processors");
+        for (index, processor) in self.processors.iter().enumerate() {
+            validate_plugin_ref(processor, &processors.index(index))?;
+        }
         Ok(())
     }
+}
+
+/// The checks of [`Config::validate`] for a plugin sink or processor.
+fn validate_plugin_ref(plugin: &PluginRef, at: &KeyPath) -> Result<(), ConfigError> {
+    at.key("plugin").check(check_plugin_spec(&plugin.plugin))?;
+    if let Some(digest) = &plugin.sha256 {
+        at.key("sha256").check(check_sha256(digest))?;
+    }
+    Ok(())
 }
 
 /// The checks of [`Config::validate`] for one sink, apart from its name.
@@ -327,6 +346,9 @@ fn validate_sink(sink: &SinkConfig, at: &KeyPath) -> Result<(), ConfigError> {
         rotation
             .key("keep")
             .check(at_least(file.rotation.keep, 1))?;
+    }
+    if let SinkKind::Plugin(plugin) = &sink.kind {
+        validate_plugin_ref(plugin, at)?;
     }
     Ok(())
 }
@@ -375,6 +397,52 @@ fn check_file_path(path: &Path) -> Result<(), String> {
         Err("must name a file, not end with \"/\"".to_owned())
     } else {
         Ok(())
+    }
+}
+
+fn check_plugin_dir(dir: &Path) -> Result<(), String> {
+    if dir.is_absolute() {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be an absolute path, got {:?}",
+            dir.display().to_string()
+        ))
+    }
+}
+
+/// A plugin is an absolute path, or a bare file name looked up in
+/// `plugins.dirs`.
+fn check_plugin_spec(spec: &str) -> Result<(), String> {
+    if spec.is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    if spec.starts_with('/') {
+        return if spec.ends_with('/') {
+            Err("must name a file, not end with \"/\"".to_owned())
+        } else {
+            Ok(())
+        };
+    }
+    let bare = spec != "."
+        && spec != ".."
+        && spec
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if bare {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected an absolute path or a bare plugin name (letters, digits, \"_\", \"-\", \".\"), got {spec:?}"
+        ))
+    }
+}
+
+fn check_sha256(digest: &str) -> Result<(), String> {
+    if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(format!("expected 64 hex digits, got {digest:?}"))
     }
 }
 
@@ -689,7 +757,7 @@ impl<'a> Table<'a> {
 }
 
 /// How a value is shown after "got" in an error.
-fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
@@ -710,7 +778,7 @@ fn split_number(s: &str) -> (&str, &str) {
     (&s[..end], s[end..].trim_start())
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let (digits, unit) = split_number(s);
     let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -733,6 +801,34 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(multiplier))
         .ok_or_else(|| format!("size {s:?} is too large"))
+}
+
+/// A duration in a plugin's settings: a whole number with a unit `ms`,
+/// `s`, `m`, `h` or `d` (`"250ms"`, `"5s"`), `hourly`, `daily`, or a bare
+/// number of milliseconds. Returns milliseconds.
+pub(crate) fn parse_duration_ms(s: &str) -> Result<u64, String> {
+    let millis = match s.trim().to_ascii_lowercase().as_str() {
+        "hourly" => Some(3_600_000),
+        "daily" => Some(86_400_000),
+        _ => {
+            let (digits, unit) = split_number(s);
+            let multiplier = match unit.to_ascii_lowercase().as_str() {
+                "" | "ms" => Some(1),
+                "s" => Some(1000),
+                "m" => Some(60_000),
+                "h" => Some(3_600_000),
+                "d" => Some(86_400_000),
+                _ => None,
+            };
+            multiplier.and_then(|m| digits.parse::<u64>().ok()?.checked_mul(m))
+        }
+    };
+    millis.ok_or_else(|| {
+        format!(
+            "invalid duration {s:?}; expected a whole number with a unit ms, s, m, h or d, \
+             such as \"5s\", or a number of milliseconds"
+        )
+    })
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
@@ -854,20 +950,33 @@ fn toml_to_json(value: toml::Value, path: &KeyPath) -> Result<Value, ConfigError
 // ---------------------------------------------------------------------------
 // `${VAR}` interpolation.
 
-/// Replaces `${VAR}` in every string of the tree.
-fn interpolate(value: &mut Value, path: &KeyPath, env: Env<'_>) -> Result<(), ConfigError> {
+/// Replaces `${VAR}` in every string of the tree. Under a plugin's
+/// `config` table (`hide`), whose values may be secrets, errors do not
+/// quote the value.
+fn interpolate(
+    value: &mut Value,
+    path: &KeyPath,
+    env: Env<'_>,
+    hide: bool,
+) -> Result<(), ConfigError> {
     match value {
         Value::String(s) if s.contains('$') => {
-            *s = expand(s, env).map_err(|message| path.error(message))?;
+            *s = expand(s, env).map_err(|message| {
+                let message = match hide {
+                    true => message.replace(&format!(" in {s:?}"), ""),
+                    false => message,
+                };
+                path.error(message)
+            })?;
         }
         Value::Array(items) => {
             for (index, item) in items.iter_mut().enumerate() {
-                interpolate(item, &path.index(index), env)?;
+                interpolate(item, &path.index(index), env, hide)?;
             }
         }
         Value::Object(map) => {
             for (key, item) in map.iter_mut() {
-                interpolate(item, &path.key(key), env)?;
+                interpolate(item, &path.key(key), env, hide || key == "config")?;
             }
         }
         _ => {}
@@ -931,6 +1040,8 @@ const TOP_KEYS: &[&str] = &[
     "shutdown_timeout_ms",
     "loggers",
     "sinks",
+    "plugins",
+    "processors",
 ];
 
 fn read_config(doc: &Cursor<'_>) -> Result<Config, ConfigError> {
@@ -966,7 +1077,49 @@ fn read_config(doc: &Cursor<'_>) -> Result<Config, ConfigError> {
     if let Some(v) = top.get("sinks") {
         config.sinks = read_sinks(&v)?;
     }
+    if let Some(v) = top.get("plugins") {
+        config.plugins = read_plugins(&v)?;
+    }
+    if let Some(v) = top.get("processors") {
+        config.processors = v
+            .items()?
+            .iter()
+            .map(|item| read_plugin_ref(&item.table(PROCESSOR_KEYS)?))
+            .collect::<Result<_, _>>()?;
+    }
     Ok(config)
+}
+
+/// Keys of an entry of `processors`.
+const PROCESSOR_KEYS: &[&str] = &["plugin", "sha256", "config"];
+
+fn read_plugins(v: &Cursor<'_>) -> Result<PluginsConfig, ConfigError> {
+    let table = v.table(&["dirs"])?;
+    let mut plugins = PluginsConfig::default();
+    if let Some(v) = table.get("dirs") {
+        for item in v.items()? {
+            let dir = PathBuf::from(item.str()?);
+            item.check(check_plugin_dir(&dir))?;
+            plugins.dirs.push(dir);
+        }
+    }
+    Ok(plugins)
+}
+
+/// The `plugin`, `sha256` and `config` keys of a plugin sink or processor.
+fn read_plugin_ref(table: &Table<'_>) -> Result<PluginRef, ConfigError> {
+    let plugin = table.required("plugin", "expected an absolute path or a plugin name")?;
+    let mut plugin_ref = PluginRef::new(plugin.str()?);
+    plugin.check(check_plugin_spec(&plugin_ref.plugin))?;
+    if let Some(v) = table.get("sha256") {
+        let digest = v.str()?;
+        v.check(check_sha256(digest))?;
+        plugin_ref.sha256 = Some(digest.to_ascii_lowercase());
+    }
+    if let Some(v) = table.get("config") {
+        plugin_ref.config = PluginSettings(v.object()?.map.clone());
+    }
+    Ok(plugin_ref)
 }
 
 fn read_queue(v: &Cursor<'_>) -> Result<QueueConfig, ConfigError> {
@@ -1047,6 +1200,7 @@ enum SinkType {
     Stderr,
     File,
     Capture,
+    Plugin,
 }
 
 const SINK_TYPES: &[(&str, SinkType)] = &[
@@ -1054,6 +1208,7 @@ const SINK_TYPES: &[(&str, SinkType)] = &[
     ("stderr", SinkType::Stderr),
     ("file", SinkType::File),
     ("capture", SinkType::Capture),
+    ("plugin", SinkType::Plugin),
 ];
 
 const ENCODERS: &[(&str, EncoderConfig)] = &[
@@ -1074,11 +1229,15 @@ const COLOR_MODES: &[(&str, ColorMode)] = &[
 ];
 
 const SINK_KEYS: &[&str] = &[
-    "type", "name", "encoder", "color", "level", "queue", "path", "mode", "rotation",
+    "type", "name", "encoder", "color", "level", "queue", "path", "mode", "rotation", "plugin",
+    "sha256", "config",
 ];
 
 /// Keys only file sinks take.
 const FILE_KEYS: &[&str] = &["path", "mode", "rotation"];
+
+/// Keys only plugin sinks take.
+const PLUGIN_KEYS: &[&str] = &["plugin", "sha256", "config"];
 
 fn read_sinks(v: &Cursor<'_>) -> Result<Vec<SinkConfig>, ConfigError> {
     let mut sinks = Vec::new();
@@ -1093,17 +1252,26 @@ fn read_sinks(v: &Cursor<'_>) -> Result<Vec<SinkConfig>, ConfigError> {
 fn read_sink(v: &Cursor<'_>, previous: &[SinkConfig]) -> Result<SinkConfig, ConfigError> {
     let table = v.table(SINK_KEYS)?;
     let sink_type = table
-        .required("type", "expected one of stdout, stderr, file, capture")?
+        .required(
+            "type",
+            "expected one of stdout, stderr, file, capture, plugin",
+        )?
         .keyword(SINK_TYPES)?;
     let kind = match sink_type {
         SinkType::Stdout => SinkKind::Stdout,
         SinkType::Stderr => SinkKind::Stderr,
         SinkType::Capture => SinkKind::Capture,
         SinkType::File => SinkKind::File(read_file_sink(&table)?),
+        SinkType::Plugin => SinkKind::Plugin(read_plugin_ref(&table)?),
     };
     if !matches!(kind, SinkKind::File(_)) {
         if let Some(key) = FILE_KEYS.iter().find(|key| table.map.contains_key(**key)) {
             return Err(table.path.key(key).error("only applies to file sinks"));
+        }
+    }
+    if !matches!(kind, SinkKind::Plugin(_)) {
+        if let Some(key) = PLUGIN_KEYS.iter().find(|key| table.map.contains_key(**key)) {
+            return Err(table.path.key(key).error("only applies to plugin sinks"));
         }
     }
 
@@ -1421,7 +1589,44 @@ mod tests {
                 },
                 SinkConfig::new("capture", SinkKind::Capture),
             ],
+            ..Config::default()
         }
+    }
+
+    #[test]
+    fn plugin_sinks_and_processors_read_alike_in_json_and_toml() {
+        let digest = "AB".repeat(32);
+        let from_json = json(&format!(
+            r#"{{"plugins": {{"dirs": ["/opt/p"]}},
+                "processors": [{{"plugin": "enricher", "config": {{"n": 1}}}}],
+                "sinks": [{{"type": "plugin", "name": "out", "plugin": "/opt/p/s.so",
+                            "sha256": "{digest}", "level": "warn",
+                            "config": {{"token": "t", "tags": ["a"]}}}}]}}"#
+        ));
+        let from_toml = toml(&format!(
+            r#"
+            processors = [{{ plugin = "enricher", config = {{ n = 1 }} }}]
+            [plugins]
+            dirs = ["/opt/p"]
+            [[sinks]]
+            type = "plugin"
+            name = "out"
+            plugin = "/opt/p/s.so"
+            sha256 = "{digest}"
+            level = "warn"
+            config = {{ token = "t", tags = ["a"] }}
+            "#
+        ));
+        assert_eq!(from_json, from_toml);
+        assert_eq!(from_json.plugins.dirs, [PathBuf::from("/opt/p")]);
+        assert_eq!(from_json.processors[0].plugin, "enricher");
+        let SinkKind::Plugin(sink) = &from_json.sinks[0].kind else {
+            panic!("not a plugin sink");
+        };
+        assert_eq!(sink.sha256.as_deref(), Some("ab".repeat(32).as_str()));
+        assert_eq!(sink.config.0["tags"], serde_json::json!(["a"]));
+        assert_eq!(from_json.sinks[0].level, Level::Warn);
+        assert!(!format!("{from_json:?}").contains("\"t\""));
     }
 
     #[test]
@@ -1469,12 +1674,12 @@ mod tests {
         assert_eq!(
             json_err(r#"{"sinks": [{"type": "file", "pathh": "/x.log"}]}"#),
             "sinks[0].pathh: unknown key; expected one of type, name, encoder, color, level, \
-             queue, path, mode, rotation"
+             queue, path, mode, rotation, plugin, sha256, config"
         );
         assert_eq!(
             json_err(r#"{"levle": "info"}"#),
             "levle: unknown key; expected one of name, level, queue, batch, limits, \
-             sample_rate, audit_policy, shutdown_timeout_ms, loggers, sinks"
+             sample_rate, audit_policy, shutdown_timeout_ms, loggers, sinks, plugins, processors"
         );
         assert_eq!(
             json_err(r#"{"queue": {"size": 1}}"#),
@@ -1592,7 +1797,7 @@ mod tests {
         );
         assert_eq!(
             json_err(r#"{"sinks": [{"type": "syslog"}]}"#),
-            "sinks[0].type: expected one of stdout, stderr, file, capture, got \"syslog\""
+            "sinks[0].type: expected one of stdout, stderr, file, capture, plugin, got \"syslog\""
         );
         assert_eq!(
             json_err(r#"{"sinks": [{"type": "stdout", "encoder": "json"}]}"#),
@@ -1750,7 +1955,7 @@ mod tests {
     fn a_sink_needs_a_type() {
         assert_eq!(
             json_err(r#"{"sinks": [{"name": "x"}]}"#),
-            "sinks[0].type: missing; expected one of stdout, stderr, file, capture"
+            "sinks[0].type: missing; expected one of stdout, stderr, file, capture, plugin"
         );
     }
 

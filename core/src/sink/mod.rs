@@ -23,6 +23,13 @@ pub(crate) trait Sink: Send {
     /// retries or counts the batch as dropped.
     fn write(&mut self, data: &[u8]) -> io::Result<()>;
 
+    /// Whether a failed `write` is worth retrying. By default every error
+    /// is: the delivery thread tries a batch three times, with backoff,
+    /// before counting it as `sink_error`.
+    fn retryable(&self, _error: &io::Error) -> bool {
+        true
+    }
+
     /// Pushes anything buffered below this sink to the operating system.
     fn flush(&mut self) -> io::Result<()>;
 

@@ -200,7 +200,10 @@ pub struct asynclog_record_view {
 }
 
 /// An opaque handle through which a `process` callback changes the record
-/// it was given, with the host API's `edit_*` functions.
+/// it was given, with the host API's `edit_*` functions. Valid only during
+/// that `process` call; the host ignores edits made through a stale
+/// handle. Edits take effect together once `process` returns
+/// `ASYNCLOG_PLUGIN_OK`; with any other status they are discarded.
 pub struct asynclog_record_edit {
     _private: [u8; 0],
 }
@@ -253,8 +256,10 @@ pub struct asynclog_host_api {
     ),
     /// Filters: drops the record (counted as filtered).
     pub edit_drop: unsafe extern "C" fn(edit: *mut asynclog_record_edit),
-    /// Redactors: replaces the string value of every field named `key`
-    /// (top level and nested) with `value`.
+    /// Redactors: replaces the value of every field named `key`, whatever
+    /// its type (a nested object or array included), with the string
+    /// `value`. It applies to the event's fields, the bound fields and the
+    /// context, at the top level and nested at any depth.
     pub edit_replace_str: unsafe extern "C" fn(
         edit: *mut asynclog_record_edit,
         key: *const u8,
@@ -262,6 +267,9 @@ pub struct asynclog_host_api {
         value: *const u8,
         value_len: usize,
     ),
+    /// Redactors: replaces the record's message with `value`.
+    pub edit_set_message:
+        unsafe extern "C" fn(edit: *mut asynclog_record_edit, value: *const u8, value_len: usize),
 }
 
 /// The sizes of the ABI's structures as the plugin was compiled, checked
@@ -307,7 +315,10 @@ pub struct asynclog_plugin_descriptor {
     pub config_field_count: usize,
     /// Required. Creates an instance from validated configuration and
     /// stores it in `*instance_out`; returns `ASYNCLOG_PLUGIN_BAD_CONFIG`
-    /// (with `set_error`) to refuse the configuration.
+    /// (with `set_error`) to refuse the configuration. `host` and `api`
+    /// stay valid until `destroy` returns, so the instance may keep them;
+    /// `config` is borrowed for this call only. `config` holds one entry
+    /// per key the user set, in schema order; keys not set are absent.
     pub create: Option<
         unsafe extern "C" fn(
             host: *const asynclog_host,

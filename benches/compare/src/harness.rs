@@ -1,0 +1,177 @@
+//! Runs the producers: starts the threads together, times one call in
+//! [`SAMPLE_EVERY`], and hands back when the first call began.
+
+use std::sync::Barrier;
+use std::time::Instant;
+
+use crate::workload::{Plan, SAMPLE_EVERY, latency_ms};
+
+/// What the producer threads did.
+pub struct Produced {
+    /// Taken as the threads were released to make their first call.
+    pub start: Instant,
+    /// Nanoseconds of each timed call, from every thread, sorted.
+    pub samples: Vec<u32>,
+    /// Calls the logger reported as not accepted.
+    pub refused: u64,
+}
+
+/// Logs the plan's events. `make` is called once per thread, on the
+/// calling thread, and returns that thread's logging function, which
+/// takes `(user_id, latency_ms)` and returns whether the logger accepted
+/// the event.
+pub fn produce<L>(plan: &Plan, mut make: impl FnMut(usize) -> L) -> Produced
+where
+    L: FnMut(u64, f64) -> bool + Send,
+{
+    let barrier = Barrier::new(plan.threads + 1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..plan.threads)
+            .map(|t| {
+                let mut log = make(t);
+                let range = plan.range(t);
+                let barrier = &barrier;
+                std::thread::Builder::new()
+                    .name(format!("producer-{t}"))
+                    .spawn_scoped(s, move || {
+                        let mut samples = Vec::with_capacity(
+                            ((range.end - range.start) / SAMPLE_EVERY + 1) as usize,
+                        );
+                        let mut refused = 0u64;
+                        barrier.wait();
+                        for id in range {
+                            let latency = latency_ms(id);
+                            if id % SAMPLE_EVERY == 0 {
+                                let t0 = Instant::now();
+                                let ok = log(id, latency);
+                                let ns = t0.elapsed().as_nanos();
+                                samples.push(ns.min(u32::MAX as u128) as u32);
+                                refused += u64::from(!ok);
+                            } else if !log(id, latency) {
+                                refused += 1;
+                            }
+                        }
+                        (samples, refused)
+                    })
+                    .expect("starting a producer thread")
+            })
+            .collect();
+        barrier.wait();
+        let start = Instant::now();
+        let mut samples = Vec::new();
+        let mut refused = 0;
+        for h in handles {
+            let (s, r) = h.join().expect("a producer thread panicked");
+            samples.extend(s);
+            refused += r;
+        }
+        samples.sort_unstable();
+        Produced {
+            start,
+            samples,
+            refused,
+        }
+    })
+}
+
+/// The nearest-rank percentile `q` (0 to 1) of sorted samples.
+pub fn percentile(sorted: &[u32], q: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The median cost of one timing: two clock reads back to back. The
+/// sampled latencies include it.
+pub fn timer_overhead_ns() -> u32 {
+    let mut v: Vec<u32> = (0..100_000)
+        .map(|_| {
+            let t0 = Instant::now();
+            t0.elapsed().as_nanos() as u32
+        })
+        .collect();
+    v.sort_unstable();
+    percentile(&v, 0.5)
+}
+
+/// User and system CPU time the process has used, in seconds, counting
+/// threads that have ended.
+pub fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes the struct it is given.
+    let usage = unsafe {
+        let mut u = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut u);
+        u
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// CPU time the whole machine has spent busy, and stolen by the
+/// hypervisor, in seconds since boot (from `/proc/stat`, every CPU).
+pub fn machine_cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return (0.0, 0.0);
+    };
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    // user nice system idle iowait irq softirq steal
+    let busy = at(0) + at(1) + at(2) + at(5) + at(6) + at(7);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    (busy as f64 / hz, at(7) as f64 / hz)
+}
+
+/// Waits until the machine has been nearly idle (at most 10% of its CPUs
+/// busy) for one second, for at most `limit` seconds. Returns the seconds
+/// waited and the busy share of the last second, in percent of all CPUs.
+pub fn wait_until_quiet(limit: std::time::Duration) -> (f64, f64) {
+    let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let start = Instant::now();
+    loop {
+        let (b0, _) = machine_cpu_seconds();
+        let t0 = Instant::now();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let (b1, _) = machine_cpu_seconds();
+        let busy = 100.0 * (b1 - b0) / (t0.elapsed().as_secs_f64() * ncpu);
+        if busy <= 10.0 || start.elapsed() >= limit {
+            return (start.elapsed().as_secs_f64(), busy);
+        }
+    }
+}
+
+/// The process's peak and current resident set, in KiB, from
+/// `/proc/self/status` (`VmHWM`, `VmRSS`).
+pub fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let read = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (read("VmHWM:"), read("VmRSS:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        let v: Vec<u32> = (1..=100).collect();
+        assert_eq!(percentile(&v, 0.5), 50);
+        assert_eq!(percentile(&v, 0.99), 99);
+        assert_eq!(percentile(&v, 0.999), 100);
+        assert_eq!(percentile(&v, 1.0), 100);
+        assert_eq!(percentile(&[], 0.5), 0);
+    }
+}

@@ -1,0 +1,263 @@
+//! Processor plugins as stages of the worker: each record that passes the
+//! logger's level and sampling goes through them in order (enrichers,
+//! then filters, then redactors) before it is encoded for any sink.
+//!
+//! A stage sees a borrowed view of the record and asks for edits through
+//! the host API. Edits take effect when `process` returns OK: a drop ends
+//! the record's way (counted as filtered); adds, replacements and a new
+//! message rebuild the record through a [`FieldWriter`], so the logger's
+//! limits and UTF-8 repair apply to what plugins add as to what callers
+//! log. Any other status discards the call's edits: `ERROR` (or `RETRY`,
+//! or an unknown status) lets the record go on unchanged and is counted;
+//! `FATAL` and `PANIC` retire the stage, after which records pass it
+//! unchanged, counted as `passed_through` in the health report.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use asynclog_plugin_abi as abi;
+
+use super::Instance;
+use super::host::{Added, EditState};
+use crate::record::{
+    FLAG_INVALID_UTF8, FLAG_TRUNCATED, HEADER_BYTES, Limits, RecBuf, RecordView, TRUNCATION_MARKER,
+};
+use crate::tlv::{Entries, Item};
+use crate::value::{FieldWriter, floor_char_boundary};
+
+/// What the stages made of a record.
+pub(crate) enum Outcome<'a> {
+    /// Nothing changed: use the record as it is.
+    Unchanged,
+    /// A stage edited it: use this record instead.
+    Edited(&'a RecBuf),
+    /// A stage dropped it.
+    Dropped,
+}
+
+/// The processor stages of one logger, owned by its worker.
+pub(crate) struct Stages {
+    stages: Vec<Arc<Instance>>,
+    edit: Box<EditState>,
+    current: RecBuf,
+    spare: RecBuf,
+}
+
+impl Stages {
+    pub(crate) fn new(stages: Vec<Arc<Instance>>) -> Stages {
+        Stages {
+            stages,
+            edit: Box::default(),
+            current: RecBuf::new(),
+            spare: RecBuf::new(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stages.is_empty()
+    }
+
+    /// Runs every stage on `record`.
+    pub(crate) fn run<'s>(&'s mut self, record: &[u8], limits: &Limits) -> Outcome<'s> {
+        let mut edited = false;
+        for stage in &self.stages {
+            let bytes = if edited {
+                self.current.as_slice()
+            } else {
+                record
+            };
+            let view = RecordView::decode(bytes);
+            if stage.is_retired() {
+                stage.passed_through.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            let abi_view = abi::asynclog_record_view {
+                level: view.level as u32,
+                ts_nanos: view.ts_nanos,
+                logger: text(view.name.as_bytes()),
+                message: text(view.message.as_bytes()),
+                context: text(view.context),
+                bound: text(view.bound),
+                fields: text(view.fields),
+            };
+            self.edit.reset();
+            self.edit.active = true;
+            let handle = self.edit.as_abi();
+            let status = stage.process(&abi_view, handle);
+            self.edit.active = false;
+            match status {
+                None => {
+                    stage.passed_through.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(abi::ASYNCLOG_PLUGIN_OK) => {
+                    if self.edit.drop {
+                        stage.filtered.fetch_add(1, Ordering::Relaxed);
+                        return Outcome::Dropped;
+                    }
+                    if self.edit.changes() {
+                        rebuild(&view, &self.edit, limits, &mut self.spare);
+                        std::mem::swap(&mut self.current, &mut self.spare);
+                        edited = true;
+                    }
+                }
+                Some(status @ (abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC)) => {
+                    stage.retire(status, "process");
+                }
+                Some(status) => stage.note_error(status, "process"),
+            }
+        }
+        if edited {
+            Outcome::Edited(&self.current)
+        } else {
+            Outcome::Unchanged
+        }
+    }
+
+    /// Destroys every stage; the worker calls it as it ends.
+    pub(crate) fn destroy(&mut self) {
+        for stage in &self.stages {
+            stage.destroy();
+        }
+    }
+}
+
+fn text(b: &[u8]) -> abi::asynclog_bytes {
+    abi::asynclog_bytes {
+        ptr: b.as_ptr(),
+        len: b.len(),
+    }
+}
+
+/// Writes `view` with `edit` applied into `out`.
+fn rebuild(view: &RecordView<'_>, edit: &EditState, limits: &Limits, out: &mut RecBuf) {
+    out.clear();
+    let mut header = [0u8; HEADER_BYTES];
+    header[0] = view.level as u8;
+    header[2..4].copy_from_slice(&(view.name.len() as u16).to_le_bytes());
+    header[4..12].copy_from_slice(&view.ts_nanos.to_le_bytes());
+    out.extend(&header);
+    out.extend(view.name.as_bytes());
+    let mut flags = view.flags;
+
+    let start = out.len();
+    flags |= copy_list(out, view.context, edit, limits, false);
+    let ctx_len = out.len() - start;
+
+    let start = out.len();
+    flags |= copy_list(out, view.bound, edit, limits, false);
+    let bound_len = out.len() - start;
+
+    let start = out.len();
+    match &edit.message {
+        Some(r) => flags |= write_message(out, edit.text(r), limits),
+        None => out.extend(view.message.as_bytes()),
+    }
+    let msg_len = out.len() - start;
+
+    flags |= copy_list(out, view.fields, edit, limits, true);
+
+    out.as_mut_slice()[1] = flags;
+    out.patch_u32(12, ctx_len as u32);
+    out.patch_u32(16, bound_len as u32);
+    out.patch_u32(20, msg_len as u32);
+}
+
+/// Copies one field list, replacing values as `edit` asks, and with the
+/// additions when `with_adds`. Returns the record flags it caused.
+fn copy_list(
+    out: &mut RecBuf,
+    list: &[u8],
+    edit: &EditState,
+    limits: &Limits,
+    with_adds: bool,
+) -> u8 {
+    let adding = with_adds && !edit.adds.is_empty();
+    if edit.replaces.is_empty() {
+        // Nothing to replace: the list is copied as it is, and additions
+        // are written after it (they count against `max_fields` on their
+        // own).
+        out.extend(list);
+        if !adding {
+            return 0;
+        }
+    }
+    let mut w = FieldWriter::new(out, limits);
+    if !edit.replaces.is_empty() {
+        copy_entries(&mut w, Entries::object(list), true, edit);
+    }
+    if with_adds {
+        for (i, (key, value)) in edit.adds.iter().enumerate() {
+            let key = edit.text(key);
+            // The event's own field, or an earlier addition, wins.
+            let present = Entries::object(list).any(|(k, _)| k.as_bytes() == key)
+                || edit.adds[..i].iter().any(|(k, _)| edit.text(k) == key);
+            if present {
+                continue;
+            }
+            match value {
+                Added::Str(v) => w.str(Some(key), edit.text(v)),
+                Added::I64(n) => w.i64(Some(key), *n),
+            }
+        }
+    }
+    w.finish();
+    let mut flags = 0;
+    if w.stats.truncated > 0 {
+        flags |= FLAG_TRUNCATED;
+    }
+    if w.stats.invalid_utf8 > 0 {
+        flags |= FLAG_INVALID_UTF8;
+    }
+    flags
+}
+
+fn copy_entries(w: &mut FieldWriter<'_>, entries: Entries<'_>, keyed: bool, edit: &EditState) {
+    for (key, item) in entries {
+        let key = keyed.then_some(key.as_bytes());
+        if let Some(k) = key {
+            if let Some((_, value)) = edit.replaces.iter().rev().find(|(r, _)| edit.text(r) == k) {
+                w.str(key, edit.text(value));
+                continue;
+            }
+        }
+        match item {
+            Item::Null => w.null(key),
+            Item::Bool(b) => w.bool(key, b),
+            Item::I64(n) => w.i64(key, n),
+            Item::U64(n) => w.u64(key, n),
+            Item::F64(n) => w.f64(key, n),
+            Item::Str(s) => w.str(key, s.as_bytes()),
+            Item::Bytes(b) => w.bytes(key, b),
+            Item::Object(inner) => {
+                if w.begin_object(key) {
+                    copy_entries(w, Entries::object(inner), true, edit);
+                    w.end();
+                }
+            }
+            Item::Array(inner) => {
+                if w.begin_array(key) {
+                    copy_entries(w, Entries::array(inner), false, edit);
+                    w.end();
+                }
+            }
+        }
+    }
+}
+
+/// Writes a new message, repaired and cut to the limit.
+fn write_message(out: &mut RecBuf, message: &[u8], limits: &Limits) -> u8 {
+    let mut flags = 0;
+    let text = String::from_utf8_lossy(message);
+    if matches!(text, std::borrow::Cow::Owned(_)) {
+        flags |= FLAG_INVALID_UTF8;
+    }
+    let max = limits.max_message_bytes;
+    if text.len() <= max {
+        out.extend(text.as_bytes());
+        return flags;
+    }
+    let keep = floor_char_boundary(&text, max.saturating_sub(TRUNCATION_MARKER.len()));
+    out.extend(&text.as_bytes()[..keep]);
+    out.extend(TRUNCATION_MARKER.as_bytes());
+    flags | FLAG_TRUNCATED
+}

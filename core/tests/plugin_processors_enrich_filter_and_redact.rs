@@ -1,0 +1,220 @@
+//! Processor plugins run on the worker before encoding: enrichers add
+//! fields, filters drop records (counted as filtered), redactors replace
+//! values wherever they are; a failing stage lets records pass.
+
+mod common;
+mod plugin_support;
+
+use asynclog_core::{Logger, context, field};
+use common::{SECS5, assert_balanced, json_lines};
+use plugin_support::{PluginDir, config};
+use serde_json::json;
+
+fn with_processors(dir: &PluginDir, processors: serde_json::Value) -> Logger {
+    Logger::new(config(json!({
+        "level": "trace",
+        "plugins": dir.dirs_json(),
+        "processors": processors,
+        "sinks": [{"type": "capture", "name": "mem"}]
+    })))
+    .unwrap()
+}
+
+fn lines(log: &Logger) -> Vec<serde_json::Value> {
+    log.flush(SECS5).unwrap();
+    json_lines(&log.capture("mem").unwrap().text())
+}
+
+#[test]
+fn the_c_level_filter_drops_low_levels_and_prefixes() {
+    let dir = PluginDir::new();
+    let so = dir.level_filter("liblevel_filter.so");
+    let log = with_processors(
+        &dir,
+        json!([{"plugin": so, "config": {"min_level": "WARN", "drop_prefixes": ["healthcheck"]}}]),
+    );
+    log.debug("debug", &[]);
+    log.info("info", &[]);
+    log.warn("warn", &[]);
+    log.warn("healthcheck ok", &[]);
+    log.error("error", &[]);
+    log.audit("audit passes every level filter", &[]);
+    let msgs: Vec<String> = lines(&log)
+        .iter()
+        .map(|l| l["msg"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(msgs, ["warn", "error", "audit passes every level filter"]);
+
+    let m = log.metrics();
+    assert_eq!(m.submitted, 6);
+    assert_eq!(m.filtered, 3);
+    assert_balanced(&m);
+    let h = log.health();
+    let p = h.plugin("processors[0]").unwrap();
+    assert_eq!(p.plugin, "level-filter");
+    assert!(p.healthy);
+    assert_eq!(p.filtered, 3);
+    assert_eq!(
+        p.counters,
+        [
+            ("dropped_level".to_string(), 2),
+            ("dropped_prefix".to_string(), 1)
+        ]
+    );
+}
+
+#[test]
+fn the_c_level_filter_refuses_an_unknown_level() {
+    let dir = PluginDir::new();
+    let so = dir.level_filter("lf.so");
+    let e = Logger::new(config(json!({
+        "plugins": dir.dirs_json(),
+        "processors": [{"plugin": so, "config": {"min_level": "loud"}}]
+    })))
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "processors[0].config: min_level: expected trace, debug, info, warn, error or fatal"
+    );
+}
+
+#[test]
+fn the_env_enricher_adds_identity_but_the_event_keeps_its_own_fields() {
+    let dir = PluginDir::new();
+    let so = dir.rust_plugin("env_enricher");
+    let log = with_processors(
+        &dir,
+        json!([{"plugin": so, "config": {
+            "fields": ["team=core", "region=eu-1"],
+            "service_name": "checkout", "service_version": "1.4.2", "container": false
+        }}]),
+    );
+    log.info("plain", &[]);
+    log.info("own team", &[field("team", "web")]);
+    let lines = lines(&log);
+    let first = &lines[0];
+    assert_eq!(first["team"], "core");
+    assert_eq!(first["region"], "eu-1");
+    assert_eq!(first["service.name"], "checkout");
+    assert_eq!(first["service.version"], "1.4.2");
+    assert_eq!(first["process.pid"], std::process::id());
+    assert!(first["host.name"].is_string(), "{first}");
+    assert_eq!(lines[1]["team"], "web");
+    assert!(log.health().is_healthy());
+}
+
+#[test]
+fn a_redactor_replaces_values_in_fields_bound_fields_and_context() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("redact.so", &["TP_KIND=4"]);
+    let log = with_processors(
+        &dir,
+        json!([{"plugin": so, "config": {"mode": "replace", "key": "password", "value": "***"}}]),
+    );
+    let child = log.with(&[field("password", "bound-secret")]);
+    let _scope = context::enter(&[field("password", "context-secret")]);
+    let nested = [field("name", "ann"), field("password", 1234)];
+    let list = [asynclog_core::Value::Object(&nested)];
+    child.info(
+        "login",
+        &[
+            field("password", "top-secret"),
+            field("user", &nested[..]),
+            field("attempts", &list[..]),
+        ],
+    );
+    let text = {
+        log.flush(SECS5).unwrap();
+        log.capture("mem").unwrap().text()
+    };
+    for secret in ["bound-secret", "context-secret", "top-secret", "1234"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    let line = &json_lines(&text)[0];
+    assert_eq!(line["password"], "***");
+    assert_eq!(line["user"]["password"], "***");
+    assert_eq!(line["user"]["name"], "ann");
+    assert_eq!(line["attempts"][0]["password"], "***");
+}
+
+#[test]
+fn a_processor_may_replace_the_message_and_add_fields() {
+    let dir = PluginDir::new();
+    let add = dir.test_plugin("add.so", &["TP_KIND=2", "TP_NAME=\"adder\""]);
+    let msg = dir.test_plugin("msg.so", &["TP_KIND=4", "TP_NAME=\"messenger\""]);
+    let log = with_processors(
+        &dir,
+        json!([
+            {"plugin": add, "config": {"mode": "add", "key": "stage", "value": "enriched"}},
+            {"plugin": msg, "config": {"mode": "message", "value": "[message withheld]"}}
+        ]),
+    );
+    log.info("card 4111 1111 1111 1111", &[field("n", 1)]);
+    let line = &lines(&log)[0];
+    assert_eq!(line["msg"], "[message withheld]");
+    assert_eq!(line["stage"], "enriched");
+    assert_eq!(line["n"], 1);
+}
+
+#[test]
+fn a_failing_stage_lets_the_record_pass_and_says_why() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("err.so", &["TP_KIND=3"]);
+    let log = with_processors(&dir, json!([{"plugin": so, "config": {"mode": "error"}}]));
+    log.info("still here", &[]);
+    assert_eq!(lines(&log)[0]["msg"], "still here");
+    let h = log.health();
+    let p = &h.plugins[0];
+    assert!(p.healthy);
+    assert_eq!(p.errors, 1);
+    assert_eq!(
+        p.last_error.as_deref(),
+        Some("process returned ERROR: error asked for")
+    );
+}
+
+#[test]
+fn a_fatal_stage_is_retired_destroyed_once_and_passed_by() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("fatal.so", &["TP_KIND=3"]);
+    let events = dir.join("events");
+    let log = with_processors(
+        &dir,
+        json!([{"plugin": so, "config": {"mode": "fatal", "after": 2, "events": events}}]),
+    );
+    for i in 0..5 {
+        log.info("event", &[field("i", i)]);
+    }
+    assert_eq!(lines(&log).len(), 5);
+    let h = log.health();
+    let p = &h.plugins[0];
+    assert!(!p.healthy && p.retired);
+    assert_eq!(p.calls, 3);
+    assert_eq!(p.passed_through, 2);
+    assert_eq!(
+        p.last_error.as_deref(),
+        Some("retired after process returned FATAL: fatal asked for")
+    );
+    assert!(!h.is_healthy());
+    drop(log);
+    assert_eq!(
+        std::fs::read_to_string(&events).unwrap(),
+        "create\ndestroy\n"
+    );
+}
+
+#[test]
+fn stages_are_destroyed_once_at_shutdown() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("pass.so", &["TP_KIND=2"]);
+    let events = dir.join("events");
+    let log = with_processors(&dir, json!([{"plugin": so, "config": {"events": events}}]));
+    log.info("one", &[]);
+    log.shutdown(SECS5).unwrap();
+    drop(log);
+    assert_eq!(
+        std::fs::read_to_string(&events).unwrap(),
+        "create\ndestroy\n"
+    );
+}
