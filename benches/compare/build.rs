@@ -13,6 +13,41 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=shim/spdlog_shim.cpp");
     println!("cargo:rerun-if-changed=../../Cargo.lock");
+    // The source the numbers belong to: taken when the benchmark is built,
+    // which is when the code under test is compiled into it.
+    for dir in [
+        "../../core/src",
+        "../../ffi/src",
+        "../../.git/HEAD",
+        "../../.git/index",
+    ] {
+        println!("cargo:rerun-if-changed={dir}");
+    }
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = match git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        "../../core",
+        "../../ffi",
+    ]) {
+        Some(s) if s.is_empty() => "clean",
+        Some(_) => "modified",
+        None => "unknown",
+    };
+    println!("cargo:rustc-env=BENCH_GIT_COMMIT={commit}");
+    println!("cargo:rustc-env=BENCH_GIT_STATE={dirty}");
 
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let rustc_version = run(&rustc, &["--version"]).unwrap_or_else(|| "unknown".into());

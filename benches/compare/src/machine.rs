@@ -4,6 +4,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+const CLOCKSOURCE: &str = "/sys/devices/system/clocksource/clocksource0/current_clocksource";
+
 /// The machine, the toolchain and the versions of the contenders.
 pub fn describe() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -26,11 +28,15 @@ pub fn describe() -> Value {
         "cpu_mhz": cpu_field("cpu MHz"),
         "mem_total_mib": mem_kib.map(|k| k / 1024),
         "kernel": read_trimmed("/proc/sys/kernel/osrelease"),
-        "clocksource": read_trimmed("/sys/devices/system/clocksource/clocksource0/current_clocksource"),
+        "clocksource": read_trimmed(CLOCKSOURCE),
         "rustc": env!("BENCH_RUSTC_VERSION"),
         "profile": if cfg!(debug_assertions) { "debug" } else { "release" },
-        "git_commit": git(&["rev-parse", "HEAD"]),
-        "git_dirty": git(&["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty()),
+        "source": {
+            "commit": env!("BENCH_GIT_COMMIT"),
+            "core_and_ffi": env!("BENCH_GIT_STATE"),
+            "note": "as built: the commit, and whether core/ and ffi/ differed from it",
+        },
+        "git_commit_at_run": git(&["rev-parse", "HEAD"]),
         "versions": {
             "asynclog": env!("CARGO_PKG_VERSION"),
             "tracing": env!("BENCH_TRACING_VERSION"),

@@ -65,7 +65,6 @@ pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
     let log_fn: LogFn = std::hint::black_box(asynclog::asynclog_log as LogFn);
 
     let produced = produce(plan, |_| {
-        let handle = handle;
         move |id, latency| {
             let (user_key, user_len) = key("user_id");
             let (path_key, path_len) = key("path");

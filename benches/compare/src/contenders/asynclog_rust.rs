@@ -13,12 +13,14 @@ use crate::harness::produce;
 use crate::workload::{LOGGER_NAME, MESSAGE, PATH, Plan};
 
 pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
-    let mut config = Config::default();
-    config.name = LOGGER_NAME.into();
-    config.sinks = vec![SinkConfig::new(
-        "file",
-        SinkKind::File(FileSinkConfig::new(path)),
-    )];
+    let config = Config {
+        name: LOGGER_NAME.into(),
+        sinks: vec![SinkConfig::new(
+            "file",
+            SinkKind::File(FileSinkConfig::new(path)),
+        )],
+        ..Config::default()
+    };
     let log = Logger::new(config).map_err(|e| format!("asynclog: {e}"))?;
 
     let produced = produce(plan, |_| {

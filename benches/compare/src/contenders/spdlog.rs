@@ -53,7 +53,6 @@ pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
     let handle = Handle(handle);
 
     let produced = produce(plan, |_| {
-        let handle = handle;
         move |id, latency| {
             // SAFETY: a live handle and a valid path.
             unsafe {
