@@ -899,13 +899,12 @@ fn write_message(
     let text: &str = if trusted {
         crate::value::unsafe_str(message)
     } else {
-        match std::str::from_utf8(message) {
-            Ok(s) => s,
-            Err(_) => {
-                stats.invalid_utf8 += 1;
-                repaired = String::from_utf8_lossy(message).into_owned();
-                &repaired
-            }
+        if crate::value::is_utf8(message) {
+            crate::value::unsafe_str(message)
+        } else {
+            stats.invalid_utf8 += 1;
+            repaired = String::from_utf8_lossy(message).into_owned();
+            &repaired
         }
     };
     let max = limits.max_message_bytes;

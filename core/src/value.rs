@@ -302,10 +302,7 @@ impl<'b> FieldWriter<'b> {
         }
         self.count += 1;
         match key {
-            Some(key)
-                if key.len() <= u16::MAX as usize
-                    && (self.trusted_keys || std::str::from_utf8(key).is_ok()) =>
-            {
+            Some(key) if key.len() <= u16::MAX as usize && (self.trusted_keys || is_utf8(key)) => {
                 let n = (key.len() as u16).to_le_bytes();
                 self.buf.extend(&[t, n[0], n[1]]);
                 self.buf.extend(key);
@@ -336,7 +333,7 @@ impl<'b> FieldWriter<'b> {
     /// Writes a length-prefixed string or bytes value, validating UTF-8
     /// unless `trusted`, and cutting it at `max_message_bytes`.
     fn scalar_str(&mut self, key: Option<&[u8]>, s: &[u8], trusted: bool, t: u8) {
-        if !trusted && std::str::from_utf8(s).is_err() {
+        if !trusted && !is_utf8(s) {
             self.stats.invalid_utf8 += 1;
             let repaired = String::from_utf8_lossy(s);
             return self.scalar_str(key, repaired.as_bytes(), true, t);
@@ -364,6 +361,28 @@ impl<'b> FieldWriter<'b> {
     }
 }
 
+/// True when `s` is valid UTF-8. Short ASCII strings, the usual keys and
+/// values, are checked eight bytes at a time before falling back to the
+/// full validator.
+#[inline]
+pub(crate) fn is_utf8(s: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = s.len();
+    let ascii = if n >= 8 {
+        let word = |at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap());
+        let mut acc = word(n - 8);
+        let mut i = 0;
+        while i + 8 <= n {
+            acc |= word(i);
+            i += 8;
+        }
+        acc & HIGH == 0
+    } else {
+        s.iter().all(u8::is_ascii)
+    };
+    ascii || std::str::from_utf8(s).is_ok()
+}
+
 /// Views bytes already known to be UTF-8 as a string.
 #[inline]
 pub(crate) fn unsafe_str(s: &[u8]) -> &str {
@@ -383,4 +402,27 @@ pub(crate) fn floor_char_boundary(s: &str, at: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_utf8;
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_the_standard_validator() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"key",
+            b"exactly8",
+            b"a longer ascii string of many words",
+            "caf\u{e9}".as_bytes(),
+            "a long string that ends in \u{65e5}\u{672c}".as_bytes(),
+            b"bad \xff byte in a long enough string",
+            b"\xc3",
+            b"seven\xc3\xa9",
+        ];
+        for c in cases {
+            assert_eq!(is_utf8(c), std::str::from_utf8(c).is_ok(), "{c:?}");
+        }
+    }
 }

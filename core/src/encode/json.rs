@@ -46,26 +46,27 @@ fn word_needs_escape(w: u64) -> bool {
 }
 
 /// Appends the escaped body of a JSON string. Clean runs are checked
-/// eight bytes at a time (the last partial word padded with a byte that
-/// needs no escape) and copied whole.
+/// eight bytes at a time (the last word overlapping the one before it)
+/// and copied whole; strings under eight bytes are checked byte by byte.
 #[inline]
 pub(crate) fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
+    if n < 8 {
+        if bytes.iter().any(|&b| ESCAPE[b as usize]) {
+            return write_escaped_from(out, bytes, 0);
+        }
+        return put(out, bytes);
+    }
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
     let mut i = 0;
     while i + 8 <= n {
-        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap());
-        if word_needs_escape(w) {
+        if word_needs_escape(word(i)) {
             return write_escaped_from(out, bytes, i);
         }
         i += 8;
     }
-    if i < n {
-        let mut tail = [b'a'; 8];
-        // SAFETY: fewer than 8 bytes remain, and `tail` holds 8.
-        unsafe { crate::record::copy_bytes(&bytes[i..], tail.as_mut_ptr()) };
-        if word_needs_escape(u64::from_le_bytes(tail)) {
-            return write_escaped_from(out, bytes, i);
-        }
+    if i < n && word_needs_escape(word(n - 8)) {
+        return write_escaped_from(out, bytes, n - 8);
     }
     put(out, bytes);
 }
