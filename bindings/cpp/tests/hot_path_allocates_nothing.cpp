@@ -9,7 +9,8 @@
 // into its queue slot, which holds 216 bytes inline; only a record larger
 // than that spills to the heap. Of the five calls in a round, exactly one
 // (the first, with eight fields and a nested object) is that large, so
-// the library may allocate once per round and never otherwise.
+// the library may allocate twice per round (the spilled bytes and the box
+// that holds them) and never otherwise.
 
 #include <array>
 #include <atomic>
@@ -163,8 +164,9 @@ TEST(HotPath, LoggingAllocatesNothing) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(news, 0) << "operator new calls during " << kCalls << " logs";
 #if ASYNCLOG_CPP_COUNT_MALLOC
-  // See the top of this file: one spilled record per round.
-  const long bound = kCalls / 5;
+  // See the top of this file: one spilled record per round, two
+  // allocations each.
+  const long bound = 2 * (kCalls / 5);
   EXPECT_LE(mallocs, bound) << "malloc-family calls on the producer thread";
   RecordProperty("producer_mallocs", static_cast<int>(mallocs));
   std::printf(
