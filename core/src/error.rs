@@ -56,8 +56,9 @@ impl From<ConfigError> for Error {
 /// A flush or shutdown that ran out of time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pending {
-    /// Events logged before the call that no sink had yet written,
-    /// filtered or dropped when the time ran out (the most for any sink).
+    /// Events logged before the call that were not written when the time
+    /// ran out, for the slowest sink: still in flight, or (for a shutdown)
+    /// given up on and counted as `shutdown_timeout`.
     pub events: u64,
 }
 

@@ -195,6 +195,7 @@ impl Shared {
     /// Stops accepting events, drains within `timeout`, stops every thread.
     fn shutdown(&self, timeout: Duration) -> Result<(), Pending> {
         let deadline = Instant::now() + timeout;
+        let before = self.snapshot();
         self.closed.store(true, Ordering::SeqCst);
         let drained = self.flush(timeout).is_ok();
         if !drained {
@@ -222,7 +223,16 @@ impl Shared {
                 lane.abandon_queued();
             }
         }
-        match self.pending() {
+        // Not written: still in flight, or given up on by this call.
+        let after = self.snapshot();
+        let lost = after
+            .sinks
+            .iter()
+            .zip(&before.sinks)
+            .map(|(a, b)| a.in_flight + (a.dropped.shutdown_timeout - b.dropped.shutdown_timeout))
+            .max()
+            .unwrap_or(0);
+        match lost {
             0 => Ok(()),
             events => Err(Pending { events }),
         }

@@ -173,11 +173,19 @@ impl Worker {
         if !small || self.stopping || !self.flushes.is_empty() {
             return false;
         }
+        // Spin briefly, then yield: on a small machine the sink thread and
+        // the producers need this core more than the worker needs to poll.
         let until = Instant::now() + LINGER;
+        let mut rounds = 0u32;
         while Instant::now() < until {
-            for _ in 0..32 {
-                std::hint::spin_loop();
+            if rounds < 4 {
+                for _ in 0..32 {
+                    std::hint::spin_loop();
+                }
+            } else {
+                std::thread::yield_now();
             }
+            rounds += 1;
             if !self.sh.queue.is_empty() {
                 return true;
             }

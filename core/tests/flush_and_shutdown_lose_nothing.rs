@@ -86,7 +86,8 @@ fn shutdown_past_its_deadline_counts_what_was_not_written() {
         log.info("e", &[field("i", i)]);
     }
     let pending = log.shutdown(Duration::from_millis(100)).unwrap_err();
-    assert!(pending.events > 0);
+    // One event is stuck in the paused write; the rest were given up on.
+    assert!(pending.events >= 99, "{pending:?}");
     cap.resume();
     // The stalled write finishes; everything else was counted.
     wait_for("the books to balance", || {

@@ -1,0 +1,3 @@
+module github.com/asynclog/asynclog-go
+
+go 1.24

@@ -1,0 +1,5 @@
+//go:build race
+
+package asynclog
+
+const raceEnabled = true
