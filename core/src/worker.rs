@@ -56,8 +56,9 @@ pub(crate) struct Worker {
 }
 
 /// How long the worker lingers on a dry queue before sending a small
-/// batch, so that a steady stream is not cut into tiny writes.
-const LINGER: Duration = Duration::from_micros(50);
+/// batch, so that a steady stream is not cut into tiny writes. It bounds
+/// the extra latency of a record logged alone.
+const LINGER: Duration = Duration::from_micros(100);
 
 /// Minimum spacing of in-band drop notices while drops go on.
 const NOTICE_EVERY: Duration = Duration::from_secs(1);
@@ -168,29 +169,18 @@ impl Worker {
 
     /// Waits briefly for more records before a small batch goes out.
     /// True if records arrived.
+    ///
+    /// The worker sleeps for the linger time rather than polling: producers
+    /// do not wake it (it is not marked sleeping), so a slow, steady stream
+    /// gathers into batches instead of costing a polling core, and the
+    /// producers keep the CPU.
     fn linger(&self) -> bool {
         let small = self.batch_events() < (self.sh.batch.max_events as u64 / 8).max(1);
         if !small || self.stopping || !self.flushes.is_empty() {
             return false;
         }
-        // Spin briefly, then yield: on a small machine the sink thread and
-        // the producers need this core more than the worker needs to poll.
-        let until = Instant::now() + LINGER;
-        let mut rounds = 0u32;
-        while Instant::now() < until {
-            if rounds < 4 {
-                for _ in 0..32 {
-                    std::hint::spin_loop();
-                }
-            } else {
-                std::thread::yield_now();
-            }
-            rounds += 1;
-            if !self.sh.queue.is_empty() {
-                return true;
-            }
-        }
-        false
+        std::thread::sleep(LINGER);
+        !self.sh.queue.is_empty()
     }
 
     #[inline]
