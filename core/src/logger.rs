@@ -768,13 +768,8 @@ impl Logger {
         if let Err(outcome) = check_record(sh, buf, stats, ok) {
             return outcome;
         }
-        let heap = buf.heap_bytes();
-        if heap > 0 {
-            sh.heap_bytes.fetch_add(heap, Ordering::AcqRel);
-        }
-        claim.publish();
         sh.counters.enqueued.incr();
-        sh.after_push();
+        publish(sh, claim);
         Outcome::Queued
     }
 
@@ -1032,16 +1027,8 @@ fn requeue(sh: &Shared, rec: &RecBuf) {
     let backoff = Backoff::new();
     loop {
         if let Some(claim) = sh.queue.claim() {
-            let heap = {
-                let buf = claim.buf();
-                buf.extend(rec.as_slice());
-                buf.heap_bytes()
-            };
-            if heap > 0 {
-                sh.heap_bytes.fetch_add(heap, Ordering::AcqRel);
-            }
-            claim.publish();
-            sh.after_push();
+            claim.buf().extend(rec.as_slice());
+            publish(sh, claim);
             return;
         }
         if gave_up(sh) {
@@ -1079,18 +1066,22 @@ fn wait_for_space(sh: &Shared) {
 
 /// Copies a prepared record into a claimed slot and publishes it.
 fn publish_copy(sh: &Shared, claim: Claim<'_>, rec: &RecBuf) -> Outcome {
-    let heap = {
-        let buf = claim.buf();
-        buf.extend(rec.as_slice());
-        buf.heap_bytes()
-    };
+    claim.buf().extend(rec.as_slice());
+    sh.counters.enqueued.incr();
+    publish(sh, claim);
+    Outcome::Queued
+}
+
+/// Publishes a filled slot: counts its spilled bytes against the queue's
+/// byte bound, makes it visible, and wakes the worker if it sleeps.
+#[inline]
+fn publish(sh: &Shared, claim: Claim<'_>) {
+    let heap = claim.buf().heap_bytes();
     if heap > 0 {
         sh.heap_bytes.fetch_add(heap, Ordering::AcqRel);
     }
     claim.publish();
-    sh.counters.enqueued.incr();
     sh.after_push();
-    Outcome::Queued
 }
 
 /// Enqueues a prepared record; under `block`, waits for room as a future
