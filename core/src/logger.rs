@@ -19,7 +19,7 @@ use crate::metrics::{self, LoggerCounters, Snapshot};
 use crate::plugin::sink::PluginSink;
 use crate::plugin::{HealthReport, Started};
 use crate::queue::{Claim, EventQueue};
-use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, HEADER_BYTES, Limits, RecBuf};
+use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, Limits, RecBuf};
 use crate::sink::capture::CaptureSink;
 use crate::sink::file::FileSink;
 use crate::sink::stdio::Stdio;
@@ -851,12 +851,7 @@ fn build_record(
     trusted: bool,
     write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
 ) -> (WriteStats, bool) {
-    let mut header = [0u8; HEADER_BYTES];
-    header[0] = level as u8;
-    header[2..4].copy_from_slice(&(scope.name.len() as u16).to_le_bytes());
-    header[4..12].copy_from_slice(&ts.to_le_bytes());
-    buf.extend(&header);
-    buf.extend(scope.name.as_bytes());
+    crate::record::begin_record(buf, level, &scope.name, ts);
 
     let before = buf.len();
     context::capture(|task, thread| {
@@ -868,7 +863,7 @@ fn build_record(
 
     let mut stats = WriteStats::default();
     let msg_start = buf.len();
-    write_message(buf, message, trusted, limits, &mut stats);
+    crate::record::write_message(buf, message, trusted, limits, &mut stats);
     let msg_len = buf.len() - msg_start;
 
     let mut w = FieldWriter::new(buf, limits);
@@ -884,44 +879,8 @@ fn build_record(
     if stats.invalid_utf8 > 0 {
         flags |= FLAG_INVALID_UTF8;
     }
-    buf.as_mut_slice()[1] = flags;
-    buf.patch_u32(12, ctx_len as u32);
-    buf.patch_u32(16, scope.bound.len() as u32);
-    buf.patch_u32(20, msg_len as u32);
+    crate::record::finish_header(buf, flags, ctx_len, scope.bound.len(), msg_len);
     (stats, ok)
-}
-
-/// Appends the message, repaired and cut to the limit.
-#[inline]
-fn write_message(
-    buf: &mut RecBuf,
-    message: &[u8],
-    trusted: bool,
-    limits: &Limits,
-    stats: &mut WriteStats,
-) {
-    let repaired;
-    let text: &str = if trusted {
-        crate::value::unsafe_str(message)
-    } else {
-        if crate::value::is_utf8(message) {
-            crate::value::unsafe_str(message)
-        } else {
-            stats.invalid_utf8 += 1;
-            repaired = String::from_utf8_lossy(message).into_owned();
-            &repaired
-        }
-    };
-    let max = limits.max_message_bytes;
-    if text.len() <= max {
-        buf.extend(text.as_bytes());
-        return;
-    }
-    stats.truncated += 1;
-    let marker = crate::record::TRUNCATION_MARKER;
-    let keep = floor_char_boundary(text, max.saturating_sub(marker.len()));
-    buf.extend(&text.as_bytes()[..keep]);
-    buf.extend(marker.as_bytes());
 }
 
 /// The policy that applies to an event at `level`.

@@ -304,6 +304,63 @@ impl fmt::Debug for RecBuf {
 /// the end.
 pub(crate) const HEADER_BYTES: usize = 24;
 
+/// Starts a record in an empty `buf`: the header (level, name length,
+/// timestamp; the other lengths zero until [`finish_header`]) and the name.
+pub(crate) fn begin_record(buf: &mut RecBuf, level: crate::Level, name: &str, ts_nanos: u64) {
+    let mut header = [0u8; HEADER_BYTES];
+    header[0] = level as u8;
+    header[2..4].copy_from_slice(&(name.len() as u16).to_le_bytes());
+    header[4..12].copy_from_slice(&ts_nanos.to_le_bytes());
+    buf.extend(&header);
+    buf.extend(name.as_bytes());
+}
+
+/// Fills in a record's flags and section lengths once its parts are
+/// written.
+pub(crate) fn finish_header(
+    buf: &mut RecBuf,
+    flags: u8,
+    context_len: usize,
+    bound_len: usize,
+    message_len: usize,
+) {
+    buf.as_mut_slice()[1] = flags;
+    buf.patch_u32(12, context_len as u32);
+    buf.patch_u32(16, bound_len as u32);
+    buf.patch_u32(20, message_len as u32);
+}
+
+/// Appends a message: invalid UTF-8 replaced unless `trusted`, cut at
+/// `max_message_bytes` with [`TRUNCATION_MARKER`], both counted in
+/// `stats`.
+#[inline]
+pub(crate) fn write_message(
+    buf: &mut RecBuf,
+    message: &[u8],
+    trusted: bool,
+    limits: &Limits,
+    stats: &mut crate::value::WriteStats,
+) {
+    use crate::value::{floor_char_boundary, is_utf8, unsafe_str};
+    let repaired;
+    let text: &str = if trusted || is_utf8(message) {
+        unsafe_str(message)
+    } else {
+        stats.invalid_utf8 += 1;
+        repaired = String::from_utf8_lossy(message).into_owned();
+        &repaired
+    };
+    let max = limits.max_message_bytes;
+    if text.len() <= max {
+        buf.extend(text.as_bytes());
+        return;
+    }
+    stats.truncated += 1;
+    let keep = floor_char_boundary(text, max.saturating_sub(TRUNCATION_MARKER.len()));
+    buf.extend(&text.as_bytes()[..keep]);
+    buf.extend(TRUNCATION_MARKER.as_bytes());
+}
+
 /// Record flag: something was truncated or replaced at the call.
 pub(crate) const FLAG_TRUNCATED: u8 = 1;
 /// Record flag: invalid UTF-8 was replaced at the call.

@@ -22,7 +22,7 @@ use crate::level::Level;
 use crate::logger::{Control, DONE, RUNNING, SLEEPING, Shared};
 use crate::metrics::Dropped;
 use crate::plugin::stage::{Outcome, Stages};
-use crate::record::{HEADER_BYTES, Limits, RecBuf, RecordView};
+use crate::record::{Limits, RecBuf, RecordView};
 use crate::value::FieldWriter;
 
 /// Sinks that share an encoder and a level, and so a batch.
@@ -350,14 +350,9 @@ impl Worker {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         let mut buf = RecBuf::new();
-        let mut header = [0u8; HEADER_BYTES];
-        header[0] = Level::Warn as u8;
-        header[2..4].copy_from_slice(&(name.len() as u16).to_le_bytes());
-        header[4..12].copy_from_slice(&ts.to_le_bytes());
-        header[20..24].copy_from_slice(&(msg.len() as u32).to_le_bytes());
-        buf.extend(&header);
-        buf.extend(name.as_bytes());
+        crate::record::begin_record(&mut buf, Level::Warn, name, ts);
         buf.extend(msg.as_bytes());
+        crate::record::finish_header(&mut buf, 0, 0, 0, msg.len());
         let limits = Limits::default();
         let mut w = FieldWriter::new(&mut buf, &limits);
         w.u64(Some(b"dropped"), delta.total());

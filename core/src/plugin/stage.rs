@@ -19,11 +19,9 @@ use asynclog_plugin_abi as abi;
 
 use super::Instance;
 use super::host::{Added, EditState};
-use crate::record::{
-    FLAG_INVALID_UTF8, FLAG_TRUNCATED, HEADER_BYTES, Limits, RecBuf, RecordView, TRUNCATION_MARKER,
-};
+use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, Limits, RecBuf, RecordView};
 use crate::tlv::{Entries, Item};
-use crate::value::{FieldWriter, floor_char_boundary};
+use crate::value::FieldWriter;
 
 /// What the stages made of a record.
 pub(crate) enum Outcome<'a> {
@@ -131,12 +129,7 @@ fn text(b: &[u8]) -> abi::asynclog_bytes {
 /// Writes `view` with `edit` applied into `out`.
 fn rebuild(view: &RecordView<'_>, edit: &EditState, limits: &Limits, out: &mut RecBuf) {
     out.clear();
-    let mut header = [0u8; HEADER_BYTES];
-    header[0] = view.level as u8;
-    header[2..4].copy_from_slice(&(view.name.len() as u16).to_le_bytes());
-    header[4..12].copy_from_slice(&view.ts_nanos.to_le_bytes());
-    out.extend(&header);
-    out.extend(view.name.as_bytes());
+    crate::record::begin_record(out, view.level, view.name, view.ts_nanos);
     let mut flags = view.flags;
 
     let start = out.len();
@@ -149,17 +142,23 @@ fn rebuild(view: &RecordView<'_>, edit: &EditState, limits: &Limits, out: &mut R
 
     let start = out.len();
     match &edit.message {
-        Some(r) => flags |= write_message(out, edit.text(r), limits),
+        Some(r) => {
+            let mut stats = crate::value::WriteStats::default();
+            crate::record::write_message(out, edit.text(r), false, limits, &mut stats);
+            if stats.truncated > 0 {
+                flags |= FLAG_TRUNCATED;
+            }
+            if stats.invalid_utf8 > 0 {
+                flags |= FLAG_INVALID_UTF8;
+            }
+        }
         None => out.extend(view.message.as_bytes()),
     }
     let msg_len = out.len() - start;
 
     flags |= copy_list(out, view.fields, edit, limits, true);
 
-    out.as_mut_slice()[1] = flags;
-    out.patch_u32(12, ctx_len as u32);
-    out.patch_u32(16, bound_len as u32);
-    out.patch_u32(20, msg_len as u32);
+    crate::record::finish_header(out, flags, ctx_len, bound_len, msg_len);
 }
 
 /// Copies one field list, replacing values as `edit` asks, and with the
@@ -242,22 +241,4 @@ fn copy_entries(w: &mut FieldWriter<'_>, entries: Entries<'_>, keyed: bool, edit
             }
         }
     }
-}
-
-/// Writes a new message, repaired and cut to the limit.
-fn write_message(out: &mut RecBuf, message: &[u8], limits: &Limits) -> u8 {
-    let mut flags = 0;
-    let text = String::from_utf8_lossy(message);
-    if matches!(text, std::borrow::Cow::Owned(_)) {
-        flags |= FLAG_INVALID_UTF8;
-    }
-    let max = limits.max_message_bytes;
-    if text.len() <= max {
-        out.extend(text.as_bytes());
-        return flags;
-    }
-    let keep = floor_char_boundary(&text, max.saturating_sub(TRUNCATION_MARKER.len()));
-    out.extend(&text.as_bytes()[..keep]);
-    out.extend(TRUNCATION_MARKER.as_bytes());
-    flags | FLAG_TRUNCATED
 }
