@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::record::{Limits, RecBuf};
+use crate::tlv::{EncodedError, copy_encoded};
 use crate::value::{Field, FieldWriter};
 
 /// Well-known context keys.
@@ -141,6 +142,80 @@ pub fn scope<F: Future>(fields: &[Field<'_>], fut: F) -> impl Future<Output = F:
     });
     combined.extend_from_slice(encode_with(|w| w.fields(fields)).as_slice());
     TASK.scope(Arc::from(combined), fut)
+}
+
+/// Context fields encoded once and carried by the caller: the value a
+/// binding keeps in its own runtime's context store and hands to
+/// [`Logger::log_in_context`](crate::Logger::log_in_context) at each call.
+///
+/// Cloning shares the encoding. Building one validates and repairs its
+/// input under the default limits, so using it costs one copy per record.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    encoded: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("bytes", &self.encoded.len())
+            .finish()
+    }
+}
+
+impl Context {
+    /// A context holding `fields`.
+    pub fn new(fields: &[Field<'_>]) -> Context {
+        Context::build(|w| w.fields(fields))
+    }
+
+    /// A context whose fields `write` produces.
+    pub fn build(write: impl FnOnce(&mut FieldWriter<'_>)) -> Context {
+        Context {
+            encoded: Arc::from(encode_with(write).as_slice()),
+        }
+    }
+
+    /// A context from fields already in the field encoding; a malformed
+    /// buffer is refused with the offset of the problem.
+    pub fn from_encoded(fields: &[u8]) -> Result<Context, EncodedError> {
+        let mut error = None;
+        let ctx = Context::build(|w| {
+            if let Err(e) = copy_encoded(w, fields) {
+                error = Some(e);
+            }
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(ctx),
+        }
+    }
+
+    /// This context with `inner` added; keys of `inner` win.
+    pub fn extend(&self, inner: &Context) -> Context {
+        if self.encoded.is_empty() {
+            return inner.clone();
+        }
+        if inner.encoded.is_empty() {
+            return self.clone();
+        }
+        let mut combined = Vec::with_capacity(self.encoded.len() + inner.encoded.len());
+        combined.extend_from_slice(&self.encoded);
+        combined.extend_from_slice(&inner.encoded);
+        Context {
+            encoded: Arc::from(combined),
+        }
+    }
+
+    /// The fields, in the field encoding.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.encoded
+    }
+
+    /// True when the context holds no fields.
+    pub fn is_empty(&self) -> bool {
+        self.encoded.is_empty()
+    }
 }
 
 /// Calls `f` with the current task context and thread context, encoded.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossbeam_utils::Backoff;
 
 use crate::config::{Config, Policy, SinkKind};
-use crate::context;
+use crate::context::{self, Context};
 use crate::delivery::{Item, Progress, SinkLane, run_sink};
 use crate::error::{DropReason, Error, Outcome, Pending};
 use crate::level::Level;
@@ -543,7 +543,7 @@ impl Logger {
     /// [`Logger::log_async`]).
     #[inline]
     pub fn log(&self, level: Level, message: &str, fields: &[Field<'_>]) -> Outcome {
-        self.submit(level, message.as_bytes(), true, |w| {
+        self.submit(level, message.as_bytes(), true, &[], |w| {
             w.fields(fields);
             Ok(())
         })
@@ -559,7 +559,7 @@ impl Logger {
         message: &[u8],
         write: impl FnOnce(&mut FieldWriter<'_>),
     ) -> Outcome {
-        self.submit(level, message, false, |w| {
+        self.submit(level, message, false, &[], |w| {
             write(w);
             Ok(())
         })
@@ -575,7 +575,7 @@ impl Logger {
         write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), E>,
     ) -> Result<Outcome, E> {
         let mut error = None;
-        let outcome = self.submit(level, message, false, |w| {
+        let outcome = self.submit(level, message, false, &[], |w| {
             write(w).map_err(|e| error = Some(e))
         });
         match error {
@@ -594,6 +594,44 @@ impl Logger {
         fields: &[u8],
     ) -> Result<Outcome, EncodedError> {
         self.try_log_with(level, message, |w| copy_encoded(w, fields))
+    }
+
+    /// Logs an event in a context the caller carries itself rather than in
+    /// the thread's or task's: the form for bindings whose runtimes keep
+    /// context their own way (Node's `AsyncLocalStorage`, Python's
+    /// `contextvars`). `context` comes after any thread or task context, so
+    /// its keys win. Fields come from `write`, as in [`Logger::log_with`].
+    #[inline]
+    pub fn log_in_context(
+        &self,
+        level: Level,
+        message: &[u8],
+        context: &Context,
+        write: impl FnOnce(&mut FieldWriter<'_>),
+    ) -> Outcome {
+        self.submit(level, message, false, context.as_bytes(), |w| {
+            write(w);
+            Ok(())
+        })
+    }
+
+    /// [`Logger::log_encoded`] in a carried context (see
+    /// [`Logger::log_in_context`]).
+    pub fn log_encoded_in_context(
+        &self,
+        level: Level,
+        message: &[u8],
+        context: &Context,
+        fields: &[u8],
+    ) -> Result<Outcome, EncodedError> {
+        let mut error = None;
+        let outcome = self.submit(level, message, false, context.as_bytes(), |w| {
+            copy_encoded(w, fields).map_err(|e| error = Some(e))
+        });
+        match error {
+            Some(e) => Err(e),
+            None => Ok(outcome),
+        }
     }
 
     /// Logs an event from async code. The record, its timestamp and its
@@ -742,6 +780,7 @@ impl Logger {
         level: Level,
         message: &[u8],
         trusted: bool,
+        carried: &[u8],
         write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
     ) -> Outcome {
         let sh = &*self.core.shared;
@@ -762,6 +801,7 @@ impl Logger {
             ts,
             message,
             trusted,
+            carried,
             write,
         );
         // Dropping an unpublished claim leaves an empty slot the worker skips.
@@ -811,6 +851,7 @@ impl Logger {
             ts,
             message,
             trusted,
+            &[],
             write,
         );
         check_record(sh, &buf, stats, ok)?;
@@ -849,6 +890,7 @@ fn build_record(
     ts: u64,
     message: &[u8],
     trusted: bool,
+    carried: &[u8],
     write: impl FnOnce(&mut FieldWriter<'_>) -> Result<(), ()>,
 ) -> (WriteStats, bool) {
     crate::record::begin_record(buf, level, &scope.name, ts);
@@ -858,6 +900,7 @@ fn build_record(
         buf.extend(task);
         buf.extend(thread);
     });
+    buf.extend(carried);
     let ctx_len = buf.len() - before;
     buf.extend(&scope.bound);
 
