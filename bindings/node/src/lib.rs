@@ -1,0 +1,511 @@
+//! The native half of the Node.js binding: a thin napi-rs layer over
+//! `asynclog-core`.
+//!
+//! The JavaScript half (`lib/`) builds each event's message and fields in
+//! the core's field encoding (see `asynclog_core::record`) into one reused
+//! `Buffer`, so logging crosses into native code once per event with plain
+//! numbers and that buffer. Context kept in `AsyncLocalStorage` arrives as a
+//! [`NativeContext`], encoded once when its scope was entered.
+//!
+//! Nothing here blocks the event loop on I/O: `flush` and `close` wait on a
+//! thread of their own and settle a Promise; only the `*Sync` forms, meant
+//! for the process's `exit` handler, wait on the calling thread.
+
+#![deny(clippy::all)]
+
+use std::time::Duration;
+
+use asynclog_core::config::Config;
+use asynclog_core::context::Context;
+use asynclog_core::{EncodedError, FieldWriter, Level, Logger, copy_encoded};
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+
+/// The level with this number, or a `RangeError`-style error.
+fn level_from(n: u32) -> Result<Level> {
+    u8::try_from(n)
+        .ok()
+        .and_then(Level::from_u8)
+        .ok_or_else(|| Error::new(Status::InvalidArg, format!("no level numbered {n}")))
+}
+
+fn encoding_error(e: EncodedError) -> Error {
+    Error::new(
+        Status::InvalidArg,
+        format!("malformed field encoding at byte {}: {}", e.offset, e.reason),
+    )
+}
+
+/// Milliseconds from JavaScript as a duration; negative or NaN is zero.
+fn millis(ms: f64) -> Duration {
+    if ms.is_finite() && ms > 0.0 {
+        Duration::from_secs_f64(ms / 1000.0)
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// The part `[start, end)` of `buf`, or an error naming the bounds.
+fn span(buf: &[u8], start: u32, end: u32) -> Result<&[u8]> {
+    let (start, end) = (start as usize, end as usize);
+    if start > end || end > buf.len() {
+        return Err(Error::new(
+            Status::InvalidArg,
+            format!("range {start}..{end} is outside a buffer of {} bytes", buf.len()),
+        ));
+    }
+    Ok(&buf[start..end])
+}
+
+/// Context fields encoded once, carried by JavaScript in
+/// `AsyncLocalStorage` and handed to every call logged inside its scope.
+#[napi]
+pub struct NativeContext {
+    inner: Context,
+}
+
+#[napi]
+impl NativeContext {
+    /// A context from encoded fields, added to `outer` when given (keys of
+    /// the new fields win). Malformed input is refused with its offset.
+    #[napi(factory)]
+    pub fn from_encoded(fields: BufferSlice, outer: Option<&NativeContext>) -> Result<Self> {
+        let inner = Context::from_encoded(&fields).map_err(encoding_error)?;
+        let inner = match outer {
+            Some(outer) => outer.inner.extend(&inner),
+            None => inner,
+        };
+        Ok(NativeContext { inner })
+    }
+
+    /// Bytes of the encoded fields.
+    #[napi(getter)]
+    pub fn byte_length(&self) -> u32 {
+        self.inner.as_bytes().len() as u32
+    }
+}
+
+/// One logger handle of the core. Children share their parent's queue,
+/// worker, sinks and (unless configured by name) level.
+#[napi]
+pub struct NativeLogger {
+    inner: Logger,
+    max_message_bytes: u32,
+    max_depth: u32,
+}
+
+#[napi]
+impl NativeLogger {
+    /// Builds a logger from a JSON or TOML document, or from the embedded
+    /// default (NDJSON to stdout at INFO) when `config` is absent. Either
+    /// way `ASYNCLOG_*` environment overrides apply. Errors name the path of
+    /// the bad value: `sinks[0].path: must be an absolute path`.
+    #[napi(constructor)]
+    pub fn new(config: Option<String>) -> Result<Self> {
+        let config = match config {
+            Some(text) => Config::parse(&text),
+            None => {
+                let mut c = Config::default();
+                c.apply_env(&|k| std::env::var(k).ok()).map(|()| c)
+            }
+        }
+        .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
+        let max_message_bytes = config.limits.max_message_bytes.min(u32::MAX as usize) as u32;
+        let max_depth = config.limits.max_depth as u32;
+        let inner = Logger::new(config).map_err(|e| Error::from_reason(e.to_string()))?;
+        Ok(NativeLogger {
+            inner,
+            max_message_bytes,
+            max_depth,
+        })
+    }
+
+    /// `limits.max_message_bytes`: the longest message or string value.
+    #[napi(getter)]
+    pub fn max_message_bytes(&self) -> u32 {
+        self.max_message_bytes
+    }
+
+    /// `limits.max_depth`: the deepest nesting kept.
+    #[napi(getter)]
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth
+    }
+
+    /// The logger's name, as written in each record's `logger` key.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_owned()
+    }
+
+    /// Logs one event: `buf[0..msg_end]` is the message (UTF-8) and
+    /// `buf[msg_end..end]` its fields in the field encoding. The hot path.
+    #[napi]
+    pub fn log(
+        &self,
+        level: u32,
+        buf: BufferSlice,
+        msg_end: u32,
+        end: u32,
+        context: Option<&NativeContext>,
+    ) -> Result<()> {
+        let level = level_from(level)?;
+        let message = span(&buf, 0, msg_end)?;
+        let fields = span(&buf, msg_end, end)?;
+        let result = match context {
+            Some(c) => self
+                .inner
+                .log_encoded_in_context(level, message, &c.inner, fields),
+            None => self.inner.log_encoded(level, message, fields),
+        };
+        result.map(|_| ()).map_err(encoding_error)
+    }
+
+    /// Logs one event whose fields are a JSON object text, parsed here. One
+    /// of the encodings measured against [`NativeLogger::log`]; also a way
+    /// to log a document that is already JSON.
+    #[napi]
+    pub fn log_json(
+        &self,
+        level: u32,
+        message: String,
+        json: String,
+        context: Option<&NativeContext>,
+    ) -> Result<()> {
+        let level = level_from(level)?;
+        let value: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|e| Error::new(Status::InvalidArg, format!("fields: {e}")))?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "fields: expected a JSON object".to_owned(),
+            ));
+        };
+        let write = |w: &mut FieldWriter<'_>| {
+            for (k, v) in &map {
+                write_json(w, Some(k.as_bytes()), v);
+            }
+        };
+        let empty = Context::default();
+        let ctx = context.map_or(&empty, |c| &c.inner);
+        self.inner
+            .log_in_context(level, message.as_bytes(), ctx, write);
+        Ok(())
+    }
+
+    /// Logs one event whose fields are read from a JavaScript object with
+    /// one napi call per property and value. The slowest of the encodings
+    /// measured; kept so the measurement can be repeated.
+    #[napi]
+    pub fn log_object(
+        &self,
+        env: Env,
+        level: u32,
+        message: String,
+        fields: Object,
+        context: Option<&NativeContext>,
+    ) -> Result<()> {
+        let level = level_from(level)?;
+        let raw_env = env.raw();
+        let mut failed = None;
+        let depth = self.max_depth;
+        let write = |w: &mut FieldWriter<'_>| {
+            if let Err(e) = unsafe { write_js_object(raw_env, fields.raw(), w, depth) } {
+                failed = Some(e);
+            }
+        };
+        let empty = Context::default();
+        let ctx = context.map_or(&empty, |c| &c.inner);
+        self.inner
+            .log_in_context(level, message.as_bytes(), ctx, write);
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// A child logger adding `buf[0..end]` (encoded fields) to every record.
+    #[napi]
+    pub fn child(&self, buf: BufferSlice, end: u32) -> Result<NativeLogger> {
+        let fields = span(&buf, 0, end)?;
+        let mut error = None;
+        let inner = self.inner.child(None, |w| {
+            if let Err(e) = copy_encoded(w, fields) {
+                error = Some(e);
+            }
+        });
+        if let Some(e) = error {
+            return Err(encoding_error(e));
+        }
+        Ok(NativeLogger {
+            inner,
+            max_message_bytes: self.max_message_bytes,
+            max_depth: self.max_depth,
+        })
+    }
+
+    /// A child logger with another name, and the level configured for that
+    /// name under `loggers` if there is one.
+    #[napi]
+    pub fn named(&self, name: String) -> NativeLogger {
+        NativeLogger {
+            inner: self.inner.named(&name),
+            max_message_bytes: self.max_message_bytes,
+            max_depth: self.max_depth,
+        }
+    }
+
+    /// The minimum level, as its number (TRACE 0 ... FATAL 5).
+    #[napi]
+    pub fn level(&self) -> u32 {
+        self.inner.level() as u32
+    }
+
+    /// Sets the minimum level for this handle and all that share it.
+    #[napi]
+    pub fn set_level(&self, level: u32) -> Result<()> {
+        self.inner.set_level(level_from(level)?);
+        Ok(())
+    }
+
+    /// True when an event at `level` would be logged.
+    #[napi]
+    pub fn is_enabled(&self, level: u32) -> Result<bool> {
+        Ok(self.inner.is_enabled(level_from(level)?))
+    }
+
+    /// Resolves with 0 once everything logged before the call is written,
+    /// or with the number of events still unwritten when `timeout_ms`
+    /// passed. The wait runs on a thread of its own.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn flush<'e>(&self, env: &'e Env, timeout_ms: f64) -> Result<Object<'e>> {
+        let logger = self.inner.clone();
+        let timeout = millis(timeout_ms);
+        settle_on_thread(env, "asynclog-flush", move || {
+            logger.flush(timeout).map_or_else(|p| p.events, |()| 0)
+        })
+    }
+
+    /// Stops accepting events and drains every sink; resolves with the
+    /// number of events not written (0 when all were). Later events are
+    /// dropped and counted as `closed`.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn close<'e>(&self, env: &'e Env, timeout_ms: f64) -> Result<Object<'e>> {
+        let logger = self.inner.clone();
+        let timeout = millis(timeout_ms);
+        settle_on_thread(env, "asynclog-close", move || {
+            logger.shutdown(timeout).map_or_else(|p| p.events, |()| 0)
+        })
+    }
+
+    /// [`NativeLogger::flush`] waiting on the calling thread. For exit
+    /// handlers only, where the event loop has ended.
+    #[napi]
+    pub fn flush_sync(&self, timeout_ms: f64) -> f64 {
+        self.inner
+            .flush(millis(timeout_ms))
+            .map_or_else(|p| p.events as f64, |()| 0.0)
+    }
+
+    /// [`NativeLogger::close`] waiting on the calling thread. For exit
+    /// handlers only.
+    #[napi]
+    pub fn close_sync(&self, timeout_ms: f64) -> f64 {
+        self.inner
+            .shutdown(millis(timeout_ms))
+            .map_or_else(|p| p.events as f64, |()| 0.0)
+    }
+
+    /// Every counter, as the JSON text of `Snapshot::to_json`.
+    #[napi]
+    pub fn metrics_json(&self) -> String {
+        self.inner.metrics().to_json()
+    }
+
+    /// Lines held by the capture sink `sink`, or `null` if the
+    /// configuration has no capture sink of that name.
+    #[napi]
+    pub fn capture_lines(&self, sink: String) -> Option<Vec<String>> {
+        self.inner.capture(&sink).map(|c| c.lines())
+    }
+
+    /// Empties the capture sink `sink`; false if there is none.
+    #[napi]
+    pub fn capture_clear(&self, sink: String) -> bool {
+        match self.inner.capture(&sink) {
+            Some(c) => {
+                c.clear();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Runs `work` on a new thread and returns a Promise settled with its
+/// result, so the event loop never waits for it.
+fn settle_on_thread<'e>(
+    env: &'e Env,
+    name: &str,
+    work: impl FnOnce() -> u64 + Send + 'static,
+) -> Result<Object<'e>> {
+    let (deferred, promise) = env.create_deferred()?;
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let n = work();
+            deferred.resolve(move |_| Ok(n as f64));
+        })
+        .map_err(|e| Error::from_reason(format!("starting a thread: {e}")))?;
+    Ok(promise)
+}
+
+/// Writes a JSON value as a field (or an array element when `key` is
+/// `None`).
+fn write_json(w: &mut FieldWriter<'_>, key: Option<&[u8]>, v: &serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::Null => w.null(key),
+        J::Bool(b) => w.bool(key, *b),
+        J::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                w.i64(key, i)
+            } else if let Some(u) = n.as_u64() {
+                w.u64(key, u)
+            } else {
+                w.f64(key, n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        J::String(s) => w.str(key, s.as_bytes()),
+        J::Array(items) => {
+            if w.begin_array(key) {
+                for item in items {
+                    write_json(w, None, item);
+                }
+                w.end();
+            }
+        }
+        J::Object(map) => {
+            if w.begin_object(key) {
+                for (k, v) in map {
+                    write_json(w, Some(k.as_bytes()), v);
+                }
+                w.end();
+            }
+        }
+    }
+}
+
+fn check(status: sys::napi_status) -> Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(Error::new(Status::from(status), "napi call failed".to_owned()))
+    }
+}
+
+/// Reads a JavaScript string into `scratch` with two napi calls.
+unsafe fn read_string(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    scratch: &mut Vec<u8>,
+) -> Result<()> {
+    let mut len = 0usize;
+    check(unsafe {
+        sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut len)
+    })?;
+    scratch.clear();
+    scratch.resize(len + 1, 0);
+    let mut written = 0usize;
+    check(unsafe {
+        sys::napi_get_value_string_utf8(
+            env,
+            value,
+            scratch.as_mut_ptr().cast(),
+            len + 1,
+            &mut written,
+        )
+    })?;
+    scratch.truncate(written);
+    Ok(())
+}
+
+/// Writes each own enumerable property of `object` with napi calls.
+unsafe fn write_js_object(
+    env: sys::napi_env,
+    object: sys::napi_value,
+    w: &mut FieldWriter<'_>,
+    depth: u32,
+) -> Result<()> {
+    let mut names = std::ptr::null_mut();
+    check(unsafe { sys::napi_get_property_names(env, object, &mut names) })?;
+    let mut count = 0u32;
+    check(unsafe { sys::napi_get_array_length(env, names, &mut count) })?;
+    let mut key = Vec::new();
+    for i in 0..count {
+        let mut name = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_element(env, names, i, &mut name) })?;
+        unsafe { read_string(env, name, &mut key)? };
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_property(env, object, name, &mut value) })?;
+        unsafe { write_js_value(env, value, Some(&key), w, depth)? };
+    }
+    Ok(())
+}
+
+/// Writes one JavaScript value with napi calls: a type check, then the
+/// value itself.
+unsafe fn write_js_value(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    key: Option<&[u8]>,
+    w: &mut FieldWriter<'_>,
+    depth: u32,
+) -> Result<()> {
+    let mut kind = 0;
+    check(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
+    match kind {
+        sys::ValueType::napi_string => {
+            let mut s = Vec::new();
+            unsafe { read_string(env, value, &mut s)? };
+            w.str(key, &s);
+        }
+        sys::ValueType::napi_number => {
+            let mut n = 0f64;
+            check(unsafe { sys::napi_get_value_double(env, value, &mut n) })?;
+            if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+                w.i64(key, n as i64);
+            } else {
+                w.f64(key, n);
+            }
+        }
+        sys::ValueType::napi_boolean => {
+            let mut b = false;
+            check(unsafe { sys::napi_get_value_bool(env, value, &mut b) })?;
+            w.bool(key, b);
+        }
+        sys::ValueType::napi_object if depth > 0 => {
+            let mut is_array = false;
+            check(unsafe { sys::napi_is_array(env, value, &mut is_array) })?;
+            if is_array {
+                if w.begin_array(key) {
+                    let mut len = 0u32;
+                    check(unsafe { sys::napi_get_array_length(env, value, &mut len) })?;
+                    for i in 0..len {
+                        let mut item = std::ptr::null_mut();
+                        check(unsafe { sys::napi_get_element(env, value, i, &mut item) })?;
+                        unsafe { write_js_value(env, item, None, w, depth - 1)? };
+                    }
+                    w.end();
+                }
+            } else if w.begin_object(key) {
+                unsafe { write_js_object(env, value, w, depth - 1)? };
+                w.end();
+            }
+        }
+        sys::ValueType::napi_undefined | sys::ValueType::napi_function if key.is_some() => {}
+        _ => w.null(key),
+    }
+    Ok(())
+}
