@@ -19,6 +19,8 @@ export declare class NativeContext {
    * the new fields win). Malformed input is refused with its offset.
    */
   static fromEncoded(fields: Buffer, outer?: NativeContext | undefined | null): NativeContext
+  /** The number [`emit`] knows this context by. */
+  get id(): number
   /** Bytes of the encoded fields. */
   get byteLength(): number
 }
@@ -35,29 +37,14 @@ export declare class NativeLogger {
    * the bad value: `sinks[0].path: must be an absolute path`.
    */
   constructor(config?: string | undefined | null)
+  /** The number [`emit`] knows this logger by. */
+  get id(): number
   /** `limits.max_message_bytes`: the longest message or string value. */
   get maxMessageBytes(): number
   /** `limits.max_depth`: the deepest nesting kept. */
   get maxDepth(): number
   /** The logger's name, as written in each record's `logger` key. */
   get name(): string
-  /**
-   * Logs one event: `buf[0..msg_end]` is the message (UTF-8) and
-   * `buf[msg_end..end]` its fields in the field encoding. The hot path.
-   */
-  log(level: number, buf: Buffer, msgEnd: number, end: number, context?: NativeContext | undefined | null): void
-  /**
-   * Logs one event whose fields are a JSON object text, parsed here. One
-   * of the encodings measured against [`NativeLogger::log`]; also a way
-   * to log a document that is already JSON.
-   */
-  logJson(level: number, message: string, json: string, context?: NativeContext | undefined | null): void
-  /**
-   * Logs one event whose fields are read from a JavaScript object with
-   * one napi call per property and value. The slowest of the encodings
-   * measured; kept so the measurement can be repeated.
-   */
-  logObject(level: number, message: string, fields: object, context?: NativeContext | undefined | null): void
   /** A child logger adding `buf[0..end]` (encoded fields) to every record. */
   child(buf: Buffer, end: number): NativeLogger
   /**
@@ -103,3 +90,39 @@ export declare class NativeLogger {
   /** Empties the capture sink `sink`; false if there is none. */
   captureClear(sink: string): boolean
 }
+
+/**
+ * Logs the event the scratch buffer holds: a header of five
+ * little-endian `u32` (logger id, context id or 0, level, message bytes,
+ * field bytes), the message, then the fields in the field encoding. The
+ * hot path: no arguments, one registry lookup.
+ */
+export declare function emit(): void
+
+/**
+ * Logs one event from a buffer passed with the call: `buf[0..msg_end]`
+ * is the message and `buf[msg_end..end]` the fields. For encoders other
+ * than the registered one (an event logged while another is being
+ * encoded), and one of the encodings measured against [`emit`].
+ */
+export declare function logBuffer(logger: number, context: number, level: number, buf: Buffer, msgEnd: number, end: number): void
+
+/**
+ * Logs one event whose fields are a JSON object text, parsed here. One
+ * of the encodings measured against [`emit`]; also a way to log a
+ * document that is already JSON.
+ */
+export declare function logJson(logger: number, context: number, level: number, message: string, json: string): void
+
+/**
+ * Logs one event whose fields are read from a JavaScript object with
+ * napi calls for every property and value. The slowest of the encodings
+ * measured; kept so the measurement can be repeated.
+ */
+export declare function logObject(logger: number, context: number, level: number, message: string, fields: object): void
+
+/**
+ * Registers `buf` as this thread's scratch buffer for [`emit`]. The
+ * previous one, if any, is released.
+ */
+export declare function setScratch(buf: Buffer): void

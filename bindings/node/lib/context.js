@@ -18,6 +18,8 @@ const encoder = new Encoder(1024)
 class Scope {
   constructor (native, fields) {
     this.native = native
+    // The number the native side knows the context by, read once.
+    this.id = native.id
     this.fields = fields
   }
 }

@@ -7,10 +7,13 @@
 //   entry = tag, key length (u16), key bytes, payload   (objects, top level)
 //   value = tag, payload                                (inside arrays)
 //
-// A record is built as: message bytes at offset 0, then the fields. The
-// native side gets the buffer and the two offsets in one call, checks the
-// structure, repairs invalid UTF-8 and applies the configured limits, so
-// this file only has to map JavaScript values onto tags, quickly.
+// A record is built as: message bytes at `base`, then the fields. The
+// native side checks the structure, repairs invalid UTF-8 and applies the
+// configured limits, so this file only has to map JavaScript values onto
+// tags, quickly. The encoder every logger shares is registered with the
+// native side once (and again whenever it grows) and leaves room for a
+// header before the message, so that logging is one call without
+// arguments (see emit in src/lib.rs).
 //
 // JavaScript values without a JSON meaning follow JSON.stringify where it
 // has a rule (undefined and functions are left out of objects and become
@@ -39,9 +42,15 @@ const U64_MAX = 2n ** 64n - 1n
 const CIRCULAR = '[Circular]'
 
 class Encoder {
-  constructor (initialBytes = 16 * 1024) {
+  /**
+   * `base` bytes are left free at the start of the buffer for a header;
+   * `onGrow(buf)` is told of each new buffer.
+   */
+  constructor (initialBytes = 16 * 1024, base = 0, onGrow = null) {
+    this.base = base
+    this.onGrow = onGrow
     this.setBuffer(Buffer.allocUnsafeSlow(initialBytes))
-    this.pos = 0
+    this.pos = base
     // Longest string kept, in UTF-16 units: longer strings are cut before
     // they are copied, leaving one unit over the byte limit so the core
     // still sees them as too long and marks them truncated.
@@ -73,11 +82,12 @@ class Encoder {
     const next = Buffer.allocUnsafeSlow(size)
     this.buf.copy(next, 0, 0, this.pos)
     this.setBuffer(next)
+    if (this.onGrow !== null) this.onGrow(next)
   }
 
-  /** Starts a record: the message goes first, at offset 0. */
+  /** Starts a record: the message goes first, at `base`. */
   begin (message) {
-    this.pos = 0
+    this.pos = this.base
     this.rawString(message)
     return this.pos
   }
@@ -374,4 +384,4 @@ function describe (e) {
   }
 }
 
-module.exports = { Encoder }
+module.exports = { Encoder, TAG_STR }

@@ -1,6 +1,6 @@
 'use strict'
 
-const { NativeLogger } = require('./native.js')
+const { NativeLogger, emit, logBuffer, setScratch } = require('./native.js')
 const { Encoder } = require('./encode.js')
 const { currentScope } = require('./context.js')
 const exit = require('./exit.js')
@@ -34,9 +34,14 @@ function levelNumber (level) {
   return n
 }
 
-// One encoder serves every logger on this thread. A value whose toJSON or
-// getter logs while its event is being encoded gets an encoder of its own.
-const shared = new Encoder()
+// One encoder serves every logger on this thread; its buffer is the
+// native side's scratch buffer, with a header of five u32 before the
+// message: logger id, context id (0 for none), level, message bytes,
+// field bytes. A value whose toJSON or getter logs while its event is
+// being encoded gets an encoder of its own, passed with the call.
+const HEADER = 20
+const shared = new Encoder(16 * 1024, HEADER, setScratch)
+setScratch(shared.buf)
 let sharedBusy = false
 
 /** A configuration as the core's JSON text, or undefined for the default. */
@@ -68,6 +73,7 @@ class Logger {
   /** Use createLogger(); this constructor is internal. */
   constructor (native, root, levelBox, bindings) {
     this._native = native
+    this._id = native.id
     this._root = root
     // Shared with children made by child(), which share the core's level.
     this._lv = levelBox
@@ -114,8 +120,8 @@ class Logger {
       // Its level may be its own or shared: leave the filter to the core.
       box = { n: 0 }
     }
-    const enc = sharedBusy ? new Encoder(256) : shared
-    enc.pos = 0
+    const enc = new Encoder(1024)
+    enc.configure(this._root.maxMessageBytes, this._root.maxDepth)
     enc.fields(0, bindings)
     native = native.child(enc.buf, enc.pos)
     return new Logger(native, this._root, box, { ...this._bindings, ...bindings })
@@ -135,9 +141,12 @@ class Logger {
     } else {
       message = a === undefined ? '' : String(a)
     }
-    let enc = shared
-    if (sharedBusy) enc = new Encoder(1024)
-    else sharedBusy = true
+    if (sharedBusy) {
+      this._writeNested(level, message, fields)
+      return
+    }
+    sharedBusy = true
+    const enc = shared
     try {
       const root = this._root
       enc.configure(root.maxMessageBytes, root.maxDepth)
@@ -145,10 +154,28 @@ class Logger {
       if (fields !== undefined) enc.fields(msgEnd, fields)
       const scope = currentScope()
       root.dirty = true
-      this._native.log(level, enc.buf, msgEnd, enc.pos, scope === undefined ? undefined : scope.native)
+      const v = enc.view
+      v.setUint32(0, this._id, true)
+      v.setUint32(4, scope === undefined ? 0 : scope.id, true)
+      v.setUint32(8, level, true)
+      v.setUint32(12, msgEnd - HEADER, true)
+      v.setUint32(16, enc.pos - msgEnd, true)
+      emit()
     } finally {
-      if (enc === shared) sharedBusy = false
+      sharedBusy = false
     }
+  }
+
+  /** An event logged while another one is being encoded. */
+  _writeNested (level, message, fields) {
+    const root = this._root
+    const enc = new Encoder(1024)
+    enc.configure(root.maxMessageBytes, root.maxDepth)
+    const msgEnd = enc.begin(message)
+    if (fields !== undefined) enc.fields(msgEnd, fields)
+    const scope = currentScope()
+    root.dirty = true
+    logBuffer(this._id, scope === undefined ? 0 : scope.id, level, enc.buf, msgEnd, enc.pos)
   }
 
   /**

@@ -1,10 +1,17 @@
 //! The native half of the Node.js binding: a thin napi-rs layer over
 //! `asynclog-core`.
 //!
-//! The JavaScript half (`lib/`) builds each event's message and fields in
-//! the core's field encoding (see `asynclog_core::record`) into one reused
-//! `Buffer`, so logging crosses into native code once per event with plain
-//! numbers and that buffer. Context kept in `AsyncLocalStorage` arrives as a
+//! The JavaScript half (`lib/`) builds each event in the core's field
+//! encoding (see `asynclog_core::record`) into one reused `Buffer` that it
+//! registered once with [`set_scratch`]: a small header naming the logger,
+//! the context and the level, then the message and the fields. Logging is
+//! then one call without arguments, [`emit`]. Calls into napi-rs class
+//! methods cost several times a plain function call (the receiver is
+//! unwrapped and type-checked), and each argument costs a type check and a
+//! conversion, so the hot path takes none: loggers and contexts are named by
+//! numbers into a per-thread registry instead.
+//!
+//! Context kept in `AsyncLocalStorage` arrives as the number of a
 //! [`NativeContext`], encoded once when its scope was entered.
 //!
 //! Nothing here blocks the event loop on I/O: `flush` and `close` wait on a
@@ -13,6 +20,8 @@
 
 #![deny(clippy::all)]
 
+use std::cell::RefCell;
+use std::mem::ManuallyDrop;
 use std::time::Duration;
 
 use asynclog_core::config::Config;
@@ -33,7 +42,10 @@ fn level_from(n: u32) -> Result<Level> {
 fn encoding_error(e: EncodedError) -> Error {
     Error::new(
         Status::InvalidArg,
-        format!("malformed field encoding at byte {}: {}", e.offset, e.reason),
+        format!(
+            "malformed field encoding at byte {}: {}",
+            e.offset, e.reason
+        ),
     )
 }
 
@@ -52,10 +64,250 @@ fn span(buf: &[u8], start: u32, end: u32) -> Result<&[u8]> {
     if start > end || end > buf.len() {
         return Err(Error::new(
             Status::InvalidArg,
-            format!("range {start}..{end} is outside a buffer of {} bytes", buf.len()),
+            format!(
+                "range {start}..{end} is outside a buffer of {} bytes",
+                buf.len()
+            ),
         ));
     }
     Ok(&buf[start..end])
+}
+
+/// Bytes before the message in the scratch buffer: logger id, context id
+/// (0 for none), level, message length, fields length; each a `u32`.
+pub const HEADER_BYTES: u32 = 20;
+
+/// Loggers and contexts of this thread by number, and the scratch buffer.
+/// Each JavaScript thread (the main one, each worker) has its own; napi
+/// finalizers run on the thread that owns the object, so entries are
+/// added and removed on one thread.
+#[derive(Default)]
+struct Registry {
+    loggers: Slab<Logger>,
+    contexts: Slab<Context>,
+    /// Held by a reference so it stays alive while registered. Not dropped
+    /// when the thread ends: the JavaScript environment is gone by then.
+    scratch: Option<ManuallyDrop<Buffer>>,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Registry> = RefCell::default();
+}
+
+/// Values by number, from 1; freed numbers are reused.
+struct Slab<T> {
+    items: Vec<Option<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T> Slab<T> {
+    fn insert(&mut self, item: T) -> u32 {
+        match self.free.pop() {
+            Some(id) => {
+                self.items[id as usize - 1] = Some(item);
+                id
+            }
+            None => {
+                self.items.push(Some(item));
+                self.items.len() as u32
+            }
+        }
+    }
+
+    #[inline]
+    fn get(&self, id: u32) -> Option<&T> {
+        self.items.get((id as usize).wrapping_sub(1))?.as_ref()
+    }
+
+    fn remove(&mut self, id: u32) {
+        if let Some(slot) = self.items.get_mut((id as usize).wrapping_sub(1)) {
+            if slot.take().is_some() {
+                self.free.push(id);
+            }
+        }
+    }
+}
+
+fn register_logger(logger: Logger) -> u32 {
+    REGISTRY.with(|r| r.borrow_mut().loggers.insert(logger))
+}
+
+fn register_context(context: Context) -> u32 {
+    REGISTRY.with(|r| r.borrow_mut().contexts.insert(context))
+}
+
+#[inline]
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Registers `buf` as this thread's scratch buffer for [`emit`]. The
+/// previous one, if any, is released.
+#[napi]
+pub fn set_scratch(buf: Buffer) -> Result<()> {
+    if buf.len() < HEADER_BYTES as usize {
+        return Err(Error::new(
+            Status::InvalidArg,
+            format!("the scratch buffer needs at least {HEADER_BYTES} bytes"),
+        ));
+    }
+    let old = REGISTRY.with(|r| r.borrow_mut().scratch.replace(ManuallyDrop::new(buf)));
+    drop(old.map(ManuallyDrop::into_inner));
+    Ok(())
+}
+
+/// Logs the event the scratch buffer holds: a header of five
+/// little-endian `u32` (logger id, context id or 0, level, message bytes,
+/// field bytes), the message, then the fields in the field encoding. The
+/// hot path: no arguments, one registry lookup.
+#[napi]
+pub fn emit() -> Result<()> {
+    REGISTRY.with(|r| {
+        let r = r.borrow();
+        let Some(buf) = r.scratch.as_deref() else {
+            return Err(Error::from_reason("emit: no scratch buffer registered"));
+        };
+        let b: &[u8] = buf;
+        let msg_len = le32(b, 12) as usize;
+        let fields_len = le32(b, 16) as usize;
+        let start = HEADER_BYTES as usize;
+        let end = start
+            .checked_add(msg_len)
+            .and_then(|m| m.checked_add(fields_len))
+            .filter(|&e| e <= b.len())
+            .ok_or_else(|| Error::new(Status::InvalidArg, "emit: lengths run past the buffer"))?;
+        let message = &b[start..start + msg_len];
+        let fields = &b[start + msg_len..end];
+        let logger = r
+            .loggers
+            .get(le32(b, 0))
+            .ok_or_else(|| Error::new(Status::InvalidArg, "emit: no such logger"))?;
+        let level = level_from(le32(b, 8))?;
+        let result = match le32(b, 4) {
+            0 => logger.log_encoded(level, message, fields),
+            id => {
+                let context = r
+                    .contexts
+                    .get(id)
+                    .ok_or_else(|| Error::new(Status::InvalidArg, "emit: no such context"))?;
+                logger.log_encoded_in_context(level, message, context, fields)
+            }
+        };
+        result.map(|_| ()).map_err(encoding_error)
+    })
+}
+
+/// Runs `f` with the logger and the context (if `context` is not 0)
+/// these numbers name.
+fn with_entry<R>(
+    logger: u32,
+    context: u32,
+    f: impl FnOnce(&Logger, &Context) -> Result<R>,
+) -> Result<R> {
+    REGISTRY.with(|r| {
+        let r = r.borrow();
+        let logger = r
+            .loggers
+            .get(logger)
+            .ok_or_else(|| Error::new(Status::InvalidArg, "no such logger"))?;
+        let empty = Context::default();
+        let context = match context {
+            0 => &empty,
+            id => r
+                .contexts
+                .get(id)
+                .ok_or_else(|| Error::new(Status::InvalidArg, "no such context"))?,
+        };
+        f(logger, context)
+    })
+}
+
+/// Logs one event from a buffer passed with the call: `buf[0..msg_end]`
+/// is the message and `buf[msg_end..end]` the fields. For encoders other
+/// than the registered one (an event logged while another is being
+/// encoded), and one of the encodings measured against [`emit`].
+#[napi]
+pub fn log_buffer(
+    logger: u32,
+    context: u32,
+    level: u32,
+    buf: BufferSlice,
+    msg_end: u32,
+    end: u32,
+) -> Result<()> {
+    let level = level_from(level)?;
+    let message = span(&buf, 0, msg_end)?;
+    let fields = span(&buf, msg_end, end)?;
+    with_entry(logger, context, |l, c| {
+        l.log_encoded_in_context(level, message, c, fields)
+            .map(|_| ())
+            .map_err(encoding_error)
+    })
+}
+
+/// Logs one event whose fields are a JSON object text, parsed here. One
+/// of the encodings measured against [`emit`]; also a way to log a
+/// document that is already JSON.
+#[napi]
+pub fn log_json(
+    logger: u32,
+    context: u32,
+    level: u32,
+    message: String,
+    json: String,
+) -> Result<()> {
+    let level = level_from(level)?;
+    let value: serde_json::Value = serde_json::from_str(&json)
+        .map_err(|e| Error::new(Status::InvalidArg, format!("fields: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(Error::new(
+            Status::InvalidArg,
+            "fields: expected a JSON object",
+        ));
+    };
+    with_entry(logger, context, |l, c| {
+        l.log_in_context(level, message.as_bytes(), c, |w| {
+            for (k, v) in &map {
+                write_json(w, Some(k.as_bytes()), v);
+            }
+        });
+        Ok(())
+    })
+}
+
+/// Logs one event whose fields are read from a JavaScript object with
+/// napi calls for every property and value. The slowest of the encodings
+/// measured; kept so the measurement can be repeated.
+#[napi]
+pub fn log_object(
+    env: Env,
+    logger: u32,
+    context: u32,
+    level: u32,
+    message: String,
+    fields: Object,
+) -> Result<()> {
+    let level = level_from(level)?;
+    let raw_env = env.raw();
+    with_entry(logger, context, |l, c| {
+        let depth = 64;
+        let mut failed = None;
+        l.log_in_context(level, message.as_bytes(), c, |w| {
+            if let Err(e) = unsafe { write_js_object(raw_env, fields.raw(), w, depth) } {
+                failed = Some(e);
+            }
+        });
+        failed.map_or(Ok(()), Err)
+    })
 }
 
 /// Context fields encoded once, carried by JavaScript in
@@ -63,6 +315,13 @@ fn span(buf: &[u8], start: u32, end: u32) -> Result<&[u8]> {
 #[napi]
 pub struct NativeContext {
     inner: Context,
+    id: u32,
+}
+
+impl Drop for NativeContext {
+    fn drop(&mut self) {
+        REGISTRY.with(|r| r.borrow_mut().contexts.remove(self.id));
+    }
 }
 
 #[napi]
@@ -76,7 +335,14 @@ impl NativeContext {
             Some(outer) => outer.inner.extend(&inner),
             None => inner,
         };
-        Ok(NativeContext { inner })
+        let id = register_context(inner.clone());
+        Ok(NativeContext { inner, id })
+    }
+
+    /// The number [`emit`] knows this context by.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
     }
 
     /// Bytes of the encoded fields.
@@ -91,8 +357,26 @@ impl NativeContext {
 #[napi]
 pub struct NativeLogger {
     inner: Logger,
+    id: u32,
     max_message_bytes: u32,
     max_depth: u32,
+}
+
+impl Drop for NativeLogger {
+    fn drop(&mut self) {
+        REGISTRY.with(|r| r.borrow_mut().loggers.remove(self.id));
+    }
+}
+
+impl NativeLogger {
+    fn wrap(inner: Logger, max_message_bytes: u32, max_depth: u32) -> NativeLogger {
+        NativeLogger {
+            id: register_logger(inner.clone()),
+            inner,
+            max_message_bytes,
+            max_depth,
+        }
+    }
 }
 
 #[napi]
@@ -114,11 +398,13 @@ impl NativeLogger {
         let max_message_bytes = config.limits.max_message_bytes.min(u32::MAX as usize) as u32;
         let max_depth = config.limits.max_depth as u32;
         let inner = Logger::new(config).map_err(|e| Error::from_reason(e.to_string()))?;
-        Ok(NativeLogger {
-            inner,
-            max_message_bytes,
-            max_depth,
-        })
+        Ok(NativeLogger::wrap(inner, max_message_bytes, max_depth))
+    }
+
+    /// The number [`emit`] knows this logger by.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
     }
 
     /// `limits.max_message_bytes`: the longest message or string value.
@@ -139,92 +425,6 @@ impl NativeLogger {
         self.inner.name().to_owned()
     }
 
-    /// Logs one event: `buf[0..msg_end]` is the message (UTF-8) and
-    /// `buf[msg_end..end]` its fields in the field encoding. The hot path.
-    #[napi]
-    pub fn log(
-        &self,
-        level: u32,
-        buf: BufferSlice,
-        msg_end: u32,
-        end: u32,
-        context: Option<&NativeContext>,
-    ) -> Result<()> {
-        let level = level_from(level)?;
-        let message = span(&buf, 0, msg_end)?;
-        let fields = span(&buf, msg_end, end)?;
-        let result = match context {
-            Some(c) => self
-                .inner
-                .log_encoded_in_context(level, message, &c.inner, fields),
-            None => self.inner.log_encoded(level, message, fields),
-        };
-        result.map(|_| ()).map_err(encoding_error)
-    }
-
-    /// Logs one event whose fields are a JSON object text, parsed here. One
-    /// of the encodings measured against [`NativeLogger::log`]; also a way
-    /// to log a document that is already JSON.
-    #[napi]
-    pub fn log_json(
-        &self,
-        level: u32,
-        message: String,
-        json: String,
-        context: Option<&NativeContext>,
-    ) -> Result<()> {
-        let level = level_from(level)?;
-        let value: serde_json::Value = serde_json::from_str(&json)
-            .map_err(|e| Error::new(Status::InvalidArg, format!("fields: {e}")))?;
-        let serde_json::Value::Object(map) = value else {
-            return Err(Error::new(
-                Status::InvalidArg,
-                "fields: expected a JSON object".to_owned(),
-            ));
-        };
-        let write = |w: &mut FieldWriter<'_>| {
-            for (k, v) in &map {
-                write_json(w, Some(k.as_bytes()), v);
-            }
-        };
-        let empty = Context::default();
-        let ctx = context.map_or(&empty, |c| &c.inner);
-        self.inner
-            .log_in_context(level, message.as_bytes(), ctx, write);
-        Ok(())
-    }
-
-    /// Logs one event whose fields are read from a JavaScript object with
-    /// one napi call per property and value. The slowest of the encodings
-    /// measured; kept so the measurement can be repeated.
-    #[napi]
-    pub fn log_object(
-        &self,
-        env: Env,
-        level: u32,
-        message: String,
-        fields: Object,
-        context: Option<&NativeContext>,
-    ) -> Result<()> {
-        let level = level_from(level)?;
-        let raw_env = env.raw();
-        let mut failed = None;
-        let depth = self.max_depth;
-        let write = |w: &mut FieldWriter<'_>| {
-            if let Err(e) = unsafe { write_js_object(raw_env, fields.raw(), w, depth) } {
-                failed = Some(e);
-            }
-        };
-        let empty = Context::default();
-        let ctx = context.map_or(&empty, |c| &c.inner);
-        self.inner
-            .log_in_context(level, message.as_bytes(), ctx, write);
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
     /// A child logger adding `buf[0..end]` (encoded fields) to every record.
     #[napi]
     pub fn child(&self, buf: BufferSlice, end: u32) -> Result<NativeLogger> {
@@ -238,22 +438,22 @@ impl NativeLogger {
         if let Some(e) = error {
             return Err(encoding_error(e));
         }
-        Ok(NativeLogger {
+        Ok(NativeLogger::wrap(
             inner,
-            max_message_bytes: self.max_message_bytes,
-            max_depth: self.max_depth,
-        })
+            self.max_message_bytes,
+            self.max_depth,
+        ))
     }
 
     /// A child logger with another name, and the level configured for that
     /// name under `loggers` if there is one.
     #[napi]
     pub fn named(&self, name: String) -> NativeLogger {
-        NativeLogger {
-            inner: self.inner.named(&name),
-            max_message_bytes: self.max_message_bytes,
-            max_depth: self.max_depth,
-        }
+        NativeLogger::wrap(
+            self.inner.named(&name),
+            self.max_message_bytes,
+            self.max_depth,
+        )
     }
 
     /// The minimum level, as its number (TRACE 0 ... FATAL 5).
@@ -401,7 +601,10 @@ fn check(status: sys::napi_status) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
     } else {
-        Err(Error::new(Status::from(status), "napi call failed".to_owned()))
+        Err(Error::new(
+            Status::from(status),
+            "napi call failed".to_owned(),
+        ))
     }
 }
 
