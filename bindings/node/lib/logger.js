@@ -63,6 +63,9 @@ class Root {
     this.closed = false
     this.dirty = false
     this.exitTimeoutMs = options.exitTimeoutMs ?? 5000
+    // Events below the level, filtered here without a native call; added
+    // to the core's counts in metrics().
+    this.filtered = 0
     // The encoder's limits, read once: getters are napi calls.
     this.maxMessageBytes = native.maxMessageBytes
     this.maxDepth = native.maxDepth
@@ -209,7 +212,10 @@ class Logger {
 
   /** Every counter of the logger and its sinks (see the core's metrics). */
   metrics () {
-    return JSON.parse(this._native.metricsJson())
+    const m = JSON.parse(this._native.metricsJson())
+    m.submitted += this._root.filtered
+    m.filtered += this._root.filtered
+    return m
   }
 
   /**
@@ -236,7 +242,10 @@ for (const name of NAMES) {
   const n = LEVELS[name]
   const method = n >= CATEGORY
     ? function (a, b) { this._write(n, a, b) }
-    : function (a, b) { if (n >= this._lv.n) this._write(n, a, b) }
+    : function (a, b) {
+      if (n >= this._lv.n) this._write(n, a, b)
+      else this._root.filtered++
+    }
   Object.defineProperty(method, 'name', { value: name })
   Logger.prototype[name] = method
 }
