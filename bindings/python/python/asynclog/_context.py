@@ -149,7 +149,7 @@ class ContextThreadPoolExecutor(concurrent.futures.ThreadPoolExecutor):
     ``loop.run_in_executor`` when it is the loop's executor) runs the task
     in the context of the code that submitted it."""
 
-    def submit(  # type: ignore[override]
+    def submit(
         self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
     ) -> concurrent.futures.Future[R]:
         return super().submit(wrap(fn), *args, **kwargs)

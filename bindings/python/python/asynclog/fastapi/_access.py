@@ -1,0 +1,109 @@
+"""The request/response log: one record per request."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+
+#: Header names whose values are never logged, whatever the allowlist.
+ALWAYS_REDACTED = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api-key",
+        "x-auth-token",
+        "x-access-token",
+        "x-refresh-token",
+        "x-csrf-token",
+        "x-xsrf-token",
+        "x-amz-security-token",
+    }
+)
+
+REDACTED = "[REDACTED]"
+
+
+class AccessLog:
+    """What the middleware logs about each request, and when.
+
+    One record per request, logged once the response has been sent (or the
+    request failed), through the logger named ``logger_name``, with the
+    message ``message`` and the fields ``method``, ``path``, ``route`` (the
+    matched route's template, such as ``/items/{item_id}``, or ``None``),
+    ``status``, ``duration_ms``, ``client_ip``, ``client_port``,
+    ``user_agent``, ``request_bytes``, ``response_bytes``, ``http_version``,
+    and, when asked for, ``query`` and ``headers``. The correlation id, trace
+    and span ids come from the context, as for every record of the request.
+
+    - ``level``: INFO below 400, WARN for 4xx, ERROR for 5xx.
+    - ``query_string``: log the raw query string as ``query``. Default off:
+      query strings often carry tokens.
+    - ``headers``: request header names to log (any case), as the
+      ``headers`` object. Default none. Names in :data:`ALWAYS_REDACTED`
+      (``authorization``, ``cookie``, ``set-cookie``, ``x-api-key``...)
+      and in ``redact`` are logged as ``"[REDACTED]"`` even when listed.
+    - ``response_headers``: the same for response headers.
+    - ``skip_paths``: path prefixes not logged (``"/health"`` skips
+      ``/health`` and ``/healthz``); ``skip_patterns``: regular expressions
+      matched against the whole path. Skipped requests still get their
+      request id and context. Default none.
+    - ``sample_rate``: the fraction of requests below ``always_log_status``
+      that are logged, from 0 to 1. Default 1. Responses at or above
+      ``always_log_status`` (default 400) and failed requests are always
+      logged.
+    """
+
+    def __init__(
+        self,
+        *,
+        logger_name: str = "asynclog.access",
+        message: str = "request handled",
+        query_string: bool = False,
+        headers: Iterable[str] = (),
+        response_headers: Iterable[str] = (),
+        redact: Iterable[str] = (),
+        skip_paths: Iterable[str] = (),
+        skip_patterns: Iterable[str | re.Pattern[str]] = (),
+        sample_rate: float = 1.0,
+        always_log_status: int = 400,
+    ) -> None:
+        if not 0.0 <= sample_rate <= 1.0:
+            raise ValueError(f"sample_rate must be between 0 and 1, got {sample_rate}")
+        self.logger_name = logger_name
+        self.message = message
+        self.query_string = query_string
+        self.redacted = ALWAYS_REDACTED | {h.lower() for h in redact}
+        self.headers = {h.lower().encode("latin-1") for h in headers}
+        self.response_headers = {h.lower().encode("latin-1") for h in response_headers}
+        self.skip_prefixes = tuple(skip_paths)
+        self.skip_patterns = tuple(re.compile(p) for p in skip_patterns)
+        self.sample_rate = sample_rate
+        self.always_log_status = always_log_status
+
+    def skips(self, path: str) -> bool:
+        """True when requests to ``path`` are not logged."""
+        if self.skip_prefixes and path.startswith(self.skip_prefixes):
+            return True
+        return any(p.fullmatch(path) for p in self.skip_patterns)
+
+    def sampled_out(self, status: int) -> bool:
+        """True when a response with ``status`` is left out by sampling."""
+        if status >= self.always_log_status or self.sample_rate >= 1.0:
+            return False
+        return random.random() >= self.sample_rate
+
+    def header_fields(
+        self, raw: Iterable[tuple[bytes, bytes]], allow: set[bytes]
+    ) -> dict[str, str]:
+        """The allowlisted headers of ``raw``, with secrets redacted."""
+        out: dict[str, str] = {}
+        for name, value in raw:
+            name = name.lower()
+            if name in allow:
+                key = name.decode("latin-1")
+                out[key] = REDACTED if key in self.redacted else value.decode("latin-1")
+        return out
