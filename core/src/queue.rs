@@ -25,16 +25,21 @@ use crate::record::RecBuf;
 /// (`stored = seq - index`), so a zeroed slot is a free one on lap 0, and
 /// an all-zero `RecBuf` is an empty record: the ring is allocated zeroed,
 /// and pages are only touched as the ring first advances over them.
+///
+/// A slot is exactly four cache lines and starts on a line, so a producer
+/// filling one slot never shares a line with the worker reading the one
+/// before it.
+#[repr(C, align(64))]
 struct Slot {
     seq: AtomicU64,
     rec: UnsafeCell<RecBuf>,
 }
 
+const _: () = assert!(std::mem::size_of::<Slot>() == 256);
+
 /// The bounded queue of records.
 pub(crate) struct EventQueue {
-    /// Freed by hand in `Drop`, so that dropping a queue touches only the
-    /// slots the ring has used.
-    slots: std::mem::ManuallyDrop<Box<[Slot]>>,
+    slots: Ring,
     mask: u64,
     head: CachePadded<AtomicU64>,
     tail: CachePadded<AtomicU64>,
@@ -67,7 +72,7 @@ impl EventQueue {
     pub(crate) fn new(capacity: usize) -> EventQueue {
         let cap = capacity.max(2).next_power_of_two();
         EventQueue {
-            slots: std::mem::ManuallyDrop::new(zeroed_slots(cap)),
+            slots: Ring::zeroed(cap),
             mask: cap as u64 - 1,
             head: CachePadded::new(AtomicU64::new(0)),
             tail: CachePadded::new(AtomicU64::new(0)),
@@ -89,7 +94,7 @@ impl EventQueue {
 
     /// The number of slots.
     pub(crate) fn capacity(&self) -> usize {
-        self.slots.len()
+        self.slots.len
     }
 
     /// Claims the next free slot, or `None` when the queue is full.
@@ -97,7 +102,7 @@ impl EventQueue {
     pub(crate) fn claim(&self) -> Option<Claim<'_>> {
         let mut pos = self.tail.load(Ordering::Relaxed);
         loop {
-            let slot = &self.slots[(pos & self.mask) as usize];
+            let slot = self.slots.get(pos & self.mask);
             let seq = self.seq(slot, pos);
             let lag = seq.wrapping_sub(pos) as i64;
             if lag == 0 {
@@ -114,6 +119,7 @@ impl EventQueue {
                             mask: self.mask,
                         };
                         claim.buf().clear();
+                        self.prefetch_for_write(pos + 2);
                         return Some(claim);
                     }
                     Err(now) => pos = now,
@@ -126,13 +132,33 @@ impl EventQueue {
         }
     }
 
+    /// Asks for the slot at `pos` to be brought into this core's cache for
+    /// writing. The worker last read it, so without this the producer that
+    /// claims it next would wait for its lines to move over, one at a time.
+    #[inline]
+    fn prefetch_for_write(&self, pos: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_MM_HINT_ET0, _mm_prefetch};
+            let slot = self.slots.get(pos & self.mask);
+            let base = (slot as *const Slot).cast::<i8>();
+            for line in 0..4 {
+                // SAFETY: a prefetch is only a hint and never faults; the
+                // address is inside the slot.
+                unsafe { _mm_prefetch::<_MM_HINT_ET0>(base.add(line * 64)) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = pos;
+    }
+
     /// Takes the oldest published record, or `None` when there is none
     /// ready (empty, or the oldest slot is still being written).
     #[inline]
     pub(crate) fn take(&self) -> Option<Taken<'_>> {
         let mut pos = self.head.load(Ordering::Relaxed);
         loop {
-            let slot = &self.slots[(pos & self.mask) as usize];
+            let slot = self.slots.get(pos & self.mask);
             let seq = self.seq(slot, pos);
             let lag = seq.wrapping_sub(pos + 1) as i64;
             if lag == 0 {
@@ -177,31 +203,63 @@ impl EventQueue {
 
 impl Drop for EventQueue {
     fn drop(&mut self) {
-        // Records still queued may hold spilled bytes; idle slots hold none.
+        // Records still queued may hold spilled bytes; idle slots hold none,
+        // so the ring's memory is released without visiting every slot.
         while self.take().is_some() {}
-        // SAFETY: the slots are not used again; dropping an empty `RecBuf`
-        // frees nothing, so releasing the memory without running each
-        // slot's drop is equivalent and leaves untouched pages untouched.
-        unsafe {
-            let slots = std::mem::ManuallyDrop::take(&mut self.slots);
-            let layout = std::alloc::Layout::array::<Slot>(slots.len()).unwrap();
-            std::alloc::dealloc(Box::into_raw(slots).cast::<u8>(), layout);
-        }
     }
 }
 
-/// Allocates `cap` zeroed slots without touching their pages.
-fn zeroed_slots(cap: usize) -> Box<[Slot]> {
-    let layout = std::alloc::Layout::array::<Slot>(cap).expect("queue capacity overflows");
-    // SAFETY: the layout is non-zero-sized (cap >= 2); an all-zero `Slot`
-    // is valid (see `Slot`); the pointer and length describe exactly the
-    // allocation, which `Box<[Slot]>` frees with the same layout.
-    unsafe {
-        let ptr = std::alloc::alloc_zeroed(layout).cast::<Slot>();
-        if ptr.is_null() {
+/// The slots, in memory that starts out zeroed and untouched.
+///
+/// The allocator's zeroed allocation hands large blocks over as fresh
+/// pages, which cost no memory until the ring first advances over them;
+/// but it can only do that at its own alignment (16 bytes), and a slot
+/// must start on a cache line. So the ring asks for one line more than it
+/// needs and starts at the first line boundary inside.
+struct Ring {
+    first: *mut Slot,
+    len: usize,
+    block: *mut u8,
+    layout: std::alloc::Layout,
+}
+
+impl Ring {
+    fn zeroed(len: usize) -> Ring {
+        let bytes = std::mem::size_of::<Slot>()
+            .checked_mul(len)
+            .and_then(|b| b.checked_add(std::mem::align_of::<Slot>()))
+            .expect("queue capacity overflows");
+        let layout =
+            std::alloc::Layout::from_size_align(bytes, 16).expect("queue capacity overflows");
+        // SAFETY: the layout is non-zero-sized.
+        let block = unsafe { std::alloc::alloc_zeroed(layout) };
+        if block.is_null() {
             std::alloc::handle_alloc_error(layout);
         }
-        Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, cap))
+        let skip = block.align_offset(std::mem::align_of::<Slot>());
+        Ring {
+            // SAFETY: `skip` is less than the one line of slack.
+            first: unsafe { block.add(skip) }.cast::<Slot>(),
+            len,
+            block,
+            layout,
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: u64) -> &Slot {
+        debug_assert!((i as usize) < self.len);
+        // SAFETY: `i` is masked to the ring; an all-zero `Slot` is valid
+        // (see `Slot`), and the memory lives as long as `self`.
+        unsafe { &*self.first.add(i as usize) }
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `zeroed` with this layout; dropping an empty
+        // `RecBuf` frees nothing, so no slot needs its destructor run.
+        unsafe { std::alloc::dealloc(self.block, self.layout) };
     }
 }
 
@@ -236,6 +294,13 @@ impl Taken<'_> {
         // SAFETY: taking the slot gives this thread the record until the
         // slot is released.
         unsafe { &*self.slot.rec.get() }
+    }
+
+    /// The record, to edit in place.
+    #[inline]
+    pub(crate) fn record_mut(&mut self) -> &mut RecBuf {
+        // SAFETY: as in `record`; `&mut self` makes the borrow unique.
+        unsafe { &mut *self.slot.rec.get() }
     }
 }
 
