@@ -13,7 +13,9 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use crate::record::{Limits, RecBuf};
 use crate::tlv::{EncodedError, copy_encoded};
@@ -29,21 +31,22 @@ pub mod keys {
     pub const SPAN_ID: &str = "span_id";
 }
 
+/// The context state of one thread: the thread's own scopes, and the
+/// context of the task being polled on it, if any. One thread-local holds
+/// both so that the call reads them with one lookup.
 struct ThreadContext {
-    /// Encoded fields of every open scope, outermost first.
+    /// Encoded fields of every open thread scope, outermost first.
     fields: Vec<u8>,
     /// Where each open scope starts in `fields`.
     marks: Vec<usize>,
+    /// The context of the task being polled on this thread (see [`scope`]).
+    task: Option<Arc<[u8]>>,
 }
 
 thread_local! {
     static THREAD: RefCell<ThreadContext> = const {
-        RefCell::new(ThreadContext { fields: Vec::new(), marks: Vec::new() })
+        RefCell::new(ThreadContext { fields: Vec::new(), marks: Vec::new(), task: None })
     };
-}
-
-tokio::task_local! {
-    static TASK: Arc<[u8]>;
 }
 
 /// Limits for context values: the defaults, since context is set without
@@ -141,7 +144,48 @@ pub fn scope<F: Future>(fields: &[Field<'_>], fut: F) -> impl Future<Output = F:
         combined.extend_from_slice(thread);
     });
     combined.extend_from_slice(encode_with(|w| w.fields(fields)).as_slice());
-    TASK.scope(Arc::from(combined), fut)
+    Scoped {
+        context: Some(Arc::from(combined)),
+        fut,
+    }
+}
+
+/// A future polled with its task context installed on the polling thread.
+struct Scoped<F> {
+    /// Held here between polls, and on the thread while the inner future
+    /// is polled.
+    context: Option<Arc<[u8]>>,
+    fut: F,
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        // SAFETY: `fut` is never moved out of the pinned `Scoped`, and
+        // `context` is not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
+
+        /// Puts the outer task context back, even if the poll panics.
+        struct Restore<'a> {
+            slot: &'a mut Option<Arc<[u8]>>,
+        }
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                let _ = THREAD.try_with(|t| {
+                    let mut t = t.borrow_mut();
+                    std::mem::swap(&mut t.task, self.slot);
+                });
+            }
+        }
+
+        THREAD.with(|t| std::mem::swap(&mut t.borrow_mut().task, &mut this.context));
+        let _restore = Restore {
+            slot: &mut this.context,
+        };
+        fut.poll(cx)
+    }
 }
 
 /// Context fields encoded once and carried by the caller: the value a
@@ -221,15 +265,9 @@ impl Context {
 /// Calls `f` with the current task context and thread context, encoded.
 #[inline]
 pub(crate) fn capture<R>(f: impl FnOnce(&[u8], &[u8]) -> R) -> R {
-    let mut f = Some(f);
     THREAD.with(|t| {
         let t = t.borrow();
-        let thread = t.fields.as_slice();
-        let via_task = TASK.try_with(|task| (f.take().unwrap())(task, thread));
-        match via_task {
-            Ok(r) => r,
-            Err(_) => (f.take().unwrap())(&[], thread),
-        }
+        f(t.task.as_deref().unwrap_or_default(), &t.fields)
     })
 }
 
@@ -254,6 +292,38 @@ mod tests {
         }
         assert_eq!(current_len(), after_outer);
         drop(outer);
+        assert_eq!(current_len(), 0);
+    }
+
+    #[test]
+    fn a_task_scope_holds_only_while_its_future_is_polled() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let outer = rt.block_on(scope(&[field("correlation_id", "a")], async {
+            let outer = current_len();
+            let inner = scope(&[field("span_id", "b")], async { current_len() }).await;
+            assert!(inner > outer, "the inner scope adds to the outer one");
+            assert_eq!(
+                current_len(),
+                outer,
+                "the inner scope ended with its future"
+            );
+            outer
+        }));
+        assert!(outer > 0);
+        assert_eq!(current_len(), 0, "nothing is left on the thread");
+    }
+
+    #[test]
+    fn a_panicking_poll_still_restores_the_thread() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(scope(&[field("k", 1)], async { panic!("inside a scope") }))
+        }));
+        assert!(caught.is_err());
         assert_eq!(current_len(), 0);
     }
 

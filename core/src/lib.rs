@@ -35,6 +35,7 @@
 
 #![deny(missing_docs)]
 
+mod clock;
 pub mod config;
 pub mod context;
 mod counter;

@@ -6,10 +6,11 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::Thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crossbeam_utils::Backoff;
 
+use crate::clock::Clock;
 use crate::config::{Config, Policy, SinkKind};
 use crate::context::{self, Context};
 use crate::delivery::{Item, Progress, SinkLane, run_sink};
@@ -19,7 +20,7 @@ use crate::metrics::{self, LoggerCounters, Snapshot};
 use crate::plugin::sink::PluginSink;
 use crate::plugin::{HealthReport, Started};
 use crate::queue::{Claim, EventQueue};
-use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, Limits, RecBuf};
+use crate::record::{FLAG_INVALID_UTF8, FLAG_RAW_CLOCK, FLAG_TRUNCATED, Limits, RecBuf};
 use crate::sink::capture::CaptureSink;
 use crate::sink::file::FileSink;
 use crate::sink::stdio::Stdio;
@@ -52,6 +53,8 @@ pub(crate) struct Shared {
     pub limits: Limits,
     pub batch: crate::config::BatchConfig,
     pub sample_rate: f64,
+    /// What producers read for an event's timestamp.
+    pub clock: Clock,
     pub counters: LoggerCounters,
     pub lanes: Vec<Arc<SinkLane>>,
     pub captures: Vec<(String, Capture)>,
@@ -378,6 +381,7 @@ impl Logger {
             limits: config.limits,
             batch: config.batch,
             sample_rate: config.sample_rate,
+            clock: Clock::detect(),
             counters: LoggerCounters::default(),
             lanes,
             captures,
@@ -814,9 +818,10 @@ impl Logger {
     }
 
     /// The level filter and the closed check; the call's timestamp if the
-    /// event goes on.
+    /// event goes on, and whether it is a raw counter reading (see
+    /// [`crate::clock`]).
     #[inline]
-    fn admit(&self, level: Level) -> Result<u64, Outcome> {
+    fn admit(&self, level: Level) -> Result<(u64, bool), Outcome> {
         let sh = &*self.core.shared;
         if !self.is_enabled(level) {
             sh.counters.filtered_level.incr();
@@ -826,9 +831,7 @@ impl Logger {
             sh.counters.closed.incr();
             return Err(Outcome::Dropped(DropReason::Closed));
         }
-        Ok(SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64))
+        Ok(sh.clock.stamp())
     }
 
     /// Filters and builds the record in a buffer of its own, for callers
@@ -887,7 +890,7 @@ fn build_record(
     scope: &Scope,
     limits: &Limits,
     level: Level,
-    ts: u64,
+    (ts, raw_clock): (u64, bool),
     message: &[u8],
     trusted: bool,
     carried: &[u8],
@@ -897,10 +900,16 @@ fn build_record(
 
     let before = buf.len();
     context::capture(|task, thread| {
-        buf.extend(task);
-        buf.extend(thread);
+        if !task.is_empty() {
+            buf.extend(task);
+        }
+        if !thread.is_empty() {
+            buf.extend(thread);
+        }
     });
-    buf.extend(carried);
+    if !carried.is_empty() {
+        buf.extend(carried);
+    }
     let ctx_len = buf.len() - before;
     buf.extend(&scope.bound);
 
@@ -915,7 +924,7 @@ fn build_record(
     stats.truncated += w.stats.truncated;
     stats.invalid_utf8 += w.stats.invalid_utf8;
 
-    let mut flags = 0;
+    let mut flags = if raw_clock { FLAG_RAW_CLOCK } else { 0 };
     if stats.truncated > 0 {
         flags |= FLAG_TRUNCATED;
     }

@@ -92,7 +92,7 @@ impl Default for Limits {
 }
 
 /// Bytes kept inline in a queue slot before a record spills to the heap.
-pub const INLINE_BYTES: usize = 216;
+pub const INLINE_BYTES: usize = 236;
 
 /// A growable byte buffer that keeps small records inline.
 pub struct RecBuf {
@@ -178,6 +178,31 @@ impl RecBuf {
         }
     }
 
+    /// Room for `n` more bytes in the inline storage, if the record has
+    /// not spilled and they fit: a pointer to write them at, made part of
+    /// the record by [`RecBuf::commit`].
+    #[inline(always)]
+    pub(crate) fn inline_spare(&mut self, n: usize) -> Option<*mut u8> {
+        let len = self.len as usize;
+        if self.heap.is_none() && len + n <= INLINE_BYTES {
+            // SAFETY: `len` is within the inline array.
+            Some(unsafe { self.inline.as_mut_ptr().cast::<u8>().add(len) })
+        } else {
+            None
+        }
+    }
+
+    /// Makes `n` bytes written at the pointer from [`RecBuf::inline_spare`]
+    /// part of the record.
+    ///
+    /// # Safety
+    /// `inline_spare(n)` must have returned a pointer, with nothing else
+    /// written since, and all `n` bytes must be written.
+    #[inline(always)]
+    pub(crate) unsafe fn commit(&mut self, n: usize) {
+        self.len += n as u32;
+    }
+
     /// Appends to the heap part, moving the inline bytes there first.
     #[cold]
     #[inline(never)]
@@ -256,6 +281,11 @@ pub(crate) unsafe fn copy_bytes(src: &[u8], dst: *mut u8) {
                 let b = s.add(n - 8).cast::<u64>().read_unaligned();
                 dst.cast::<u64>().write_unaligned(a);
                 dst.add(n - 8).cast::<u64>().write_unaligned(b);
+            } else if n <= 32 {
+                let a = s.cast::<u128>().read_unaligned();
+                let b = s.add(n - 16).cast::<u128>().read_unaligned();
+                dst.cast::<u128>().write_unaligned(a);
+                dst.add(n - 16).cast::<u128>().write_unaligned(b);
             } else {
                 std::ptr::copy_nonoverlapping(s, dst, n);
             }
@@ -365,6 +395,22 @@ pub(crate) fn write_message(
 pub(crate) const FLAG_TRUNCATED: u8 = 1;
 /// Record flag: invalid UTF-8 was replaced at the call.
 pub(crate) const FLAG_INVALID_UTF8: u8 = 2;
+/// Header flag: the timestamp is a raw counter reading the worker has yet
+/// to convert (see `crate::clock`). No record leaves the worker with it.
+pub(crate) const FLAG_RAW_CLOCK: u8 = 4;
+
+/// Converts a record's raw counter timestamp to wall-clock nanoseconds,
+/// if it has one.
+#[inline]
+pub(crate) fn settle_clock(buf: &mut RecBuf, conv: &mut crate::clock::Converter) {
+    let bytes = buf.as_mut_slice();
+    if bytes.len() < HEADER_BYTES || bytes[1] & FLAG_RAW_CLOCK == 0 {
+        return;
+    }
+    let ticks = u64::from_le_bytes(bytes[4..12].try_into().unwrap());
+    bytes[4..12].copy_from_slice(&conv.convert(ticks).to_le_bytes());
+    bytes[1] &= !FLAG_RAW_CLOCK;
+}
 
 /// A borrowed, decoded view of a record's parts.
 ///

@@ -1,6 +1,8 @@
 //! Typed field values, and their writer into the field encoding.
 
-use crate::record::{DEPTH_MARKER, DROPPED_FIELDS_KEY, Limits, RecBuf, TRUNCATION_MARKER, tag};
+use crate::record::{
+    DEPTH_MARKER, DROPPED_FIELDS_KEY, Limits, RecBuf, TRUNCATION_MARKER, copy_bytes, tag,
+};
 
 /// A field value borrowed from the caller for the duration of the call.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -137,7 +139,10 @@ pub struct FieldWriter<'b> {
     pub(crate) stats: WriteStats,
     count: usize,
     dropped: u64,
-    stack: [u32; MAX_DEPTH_CAP],
+    /// Where each open object's or array's length goes; only the first
+    /// `depth` entries are written, so the array is left uninitialised
+    /// rather than cleared on every call.
+    stack: [std::mem::MaybeUninit<u32>; MAX_DEPTH_CAP],
     depth: usize,
     /// Keys come from `&str` and need no UTF-8 check.
     trusted_keys: bool,
@@ -151,7 +156,7 @@ impl<'b> FieldWriter<'b> {
             stats: WriteStats::default(),
             count: 0,
             dropped: 0,
-            stack: [0; MAX_DEPTH_CAP],
+            stack: [std::mem::MaybeUninit::uninit(); MAX_DEPTH_CAP],
             depth: 0,
             trusted_keys: false,
         }
@@ -161,9 +166,60 @@ impl<'b> FieldWriter<'b> {
     pub fn fields(&mut self, fields: &[Field<'_>]) {
         let outer = std::mem::replace(&mut self.trusted_keys, true);
         for f in fields {
-            self.value(Some(f.key.as_bytes()), &f.value);
+            if !self.scalar_inline(f) {
+                self.value(Some(f.key.as_bytes()), &f.value);
+            }
         }
         self.trusted_keys = outer;
+    }
+
+    /// The common case of a Rust field, written in one step: a scalar or a
+    /// short string under every limit, into the record's inline bytes.
+    /// False, having written nothing, for anything else, which then takes
+    /// the general path.
+    #[inline(always)]
+    fn scalar_inline(&mut self, f: &Field<'_>) -> bool {
+        /// Longest key and string value written this way.
+        const SHORT: usize = 64;
+        let key = f.key.as_bytes();
+        if key.len() > SHORT || self.count >= self.limits.max_fields {
+            return false;
+        }
+        let (t, word, text): (u8, [u8; 8], &[u8]) = match f.value {
+            Value::I64(n) => (tag::I64, n.to_le_bytes(), &[]),
+            Value::U64(n) => (tag::U64, n.to_le_bytes(), &[]),
+            Value::F64(n) => (tag::F64, n.to_le_bytes(), &[]),
+            Value::Str(v) if v.len() <= SHORT && v.len() <= self.limits.max_message_bytes => {
+                (tag::STR, [0; 8], v.as_bytes())
+            }
+            _ => return false,
+        };
+        let payload = if t == tag::STR { 4 + text.len() } else { 8 };
+        let n = 3 + key.len() + payload;
+        let Some(dst) = self.buf.inline_spare(n) else {
+            return false;
+        };
+        // SAFETY: `inline_spare` gave room for the `n` bytes written here:
+        // tag, key length, key, then the 8-byte word or the length-prefixed
+        // string.
+        unsafe {
+            *dst = t;
+            dst.add(1)
+                .cast::<[u8; 2]>()
+                .write_unaligned((key.len() as u16).to_le_bytes());
+            copy_bytes(key, dst.add(3));
+            let at = dst.add(3 + key.len());
+            if t == tag::STR {
+                at.cast::<[u8; 4]>()
+                    .write_unaligned((text.len() as u32).to_le_bytes());
+                copy_bytes(text, at.add(4));
+            } else {
+                at.cast::<[u8; 8]>().write_unaligned(word);
+            }
+            self.buf.commit(n);
+        }
+        self.count += 1;
+        true
     }
 
     /// Writes one Rust value.
@@ -253,7 +309,8 @@ impl<'b> FieldWriter<'b> {
             return;
         }
         self.depth -= 1;
-        let at = self.stack[self.depth] as usize;
+        // SAFETY: `begin` wrote every entry below the depth it raised.
+        let at = unsafe { self.stack[self.depth].assume_init() } as usize;
         let len = self.buf.len() - at - 4;
         self.buf.patch_u32(at, len as u32);
     }
@@ -287,7 +344,7 @@ impl<'b> FieldWriter<'b> {
         if !self.head(t, key) {
             return false;
         }
-        self.stack[self.depth] = self.buf.len() as u32;
+        self.stack[self.depth] = std::mem::MaybeUninit::new(self.buf.len() as u32);
         self.depth += 1;
         self.buf.extend(&[0; 4]);
         true
@@ -406,7 +463,66 @@ pub(crate) fn floor_char_boundary(s: &str, at: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::is_utf8;
+    use super::*;
+    use crate::record::INLINE_BYTES;
+
+    /// Encodes `fields` one value at a time through the general path.
+    fn general(fields: &[Field<'_>], limits: &Limits, prefix: usize) -> Vec<u8> {
+        let mut buf = RecBuf::new();
+        buf.extend(&vec![0xee; prefix]);
+        let mut w = FieldWriter::new(&mut buf, limits);
+        w.trusted_keys = true;
+        for f in fields {
+            w.value(Some(f.key.as_bytes()), &f.value);
+        }
+        w.finish();
+        buf.as_slice().to_vec()
+    }
+
+    fn fast(fields: &[Field<'_>], limits: &Limits, prefix: usize) -> Vec<u8> {
+        let mut buf = RecBuf::new();
+        buf.extend(&vec![0xee; prefix]);
+        let mut w = FieldWriter::new(&mut buf, limits);
+        w.fields(fields);
+        w.finish();
+        buf.as_slice().to_vec()
+    }
+
+    #[test]
+    fn the_one_step_scalar_path_writes_what_the_general_path_writes() {
+        let long = "k".repeat(65);
+        let fields = [
+            field("user_id", 7),
+            field("n", -3i64),
+            field("u", u64::MAX),
+            field("latency_ms", 12.5),
+            field("path", "/api/v1/items"),
+            field("", ""),
+            field(&long, "long key"),
+            field(
+                "s",
+                "a string just past the short limit, so it takes the general way",
+            ),
+            field("b", true),
+            field("none", Value::Null),
+        ];
+        let tight = Limits {
+            max_fields: 4,
+            max_message_bytes: 3,
+            ..Limits::default()
+        };
+        for limits in [Limits::default(), tight] {
+            // Prefixes that leave the fields inline, straddling the inline
+            // end, and already spilled.
+            for prefix in [0, 150, INLINE_BYTES - 10, INLINE_BYTES + 1] {
+                assert_eq!(
+                    fast(&fields, &limits, prefix),
+                    general(&fields, &limits, prefix),
+                    "prefix {prefix}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_ascii_shortcut_agrees_with_the_standard_validator() {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use crate::clock::Converter;
 use crate::config::EncoderConfig;
 use crate::delivery::Item;
 use crate::encode::Encoder;
@@ -22,7 +23,7 @@ use crate::level::Level;
 use crate::logger::{Control, DONE, RUNNING, SLEEPING, Shared};
 use crate::metrics::Dropped;
 use crate::plugin::stage::{Outcome, Stages};
-use crate::record::{Limits, RecBuf, RecordView};
+use crate::record::{Limits, RecBuf, RecordView, settle_clock};
 use crate::value::FieldWriter;
 
 /// Sinks that share an encoder and a level, and so a batch.
@@ -53,6 +54,8 @@ pub(crate) struct Worker {
     /// Drops already reported in-band, per sink.
     reported: Vec<Dropped>,
     last_notice: Instant,
+    /// Turns raw counter timestamps into wall-clock time.
+    clock: Converter,
 }
 
 /// How long the worker lingers on a dry queue before sending a small
@@ -95,6 +98,7 @@ impl Worker {
             stopping: false,
             reported,
             last_notice: Instant::now(),
+            clock: Converter::new(),
         }
     }
 
@@ -148,11 +152,13 @@ impl Worker {
         let mut n = 0;
         let mut released = 0;
         let sh = Arc::clone(&self.sh);
+        self.clock.tick();
         while n < max && self.batch_bytes < sh.batch.max_bytes {
-            let Some(taken) = sh.queue.take() else {
+            let Some(mut taken) = sh.queue.take() else {
                 break;
             };
-            let rec = taken.record();
+            let rec = taken.record_mut();
+            settle_clock(rec, &mut self.clock);
             if rec.is_empty() {
                 // A slot whose producer dropped its record: not an event.
                 continue;

@@ -321,3 +321,53 @@ fn every_value_type_reaches_the_output() {
     assert_eq!(v["bytes"], "AAE=");
     assert_eq!(v["arr"], serde_json::json!([1, "two"]));
 }
+
+/// Nanoseconds since the epoch of an RFC 3339 UTC stamp with nine digits
+/// of fraction, as the NDJSON encoder writes them.
+fn rfc3339_nanos(s: &str) -> u64 {
+    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    // Days from the civil date (proleptic Gregorian).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19);
+    assert_eq!(&s[19..20], ".");
+    secs as u64 * 1_000_000_000 + n(20..29) as u64
+}
+
+#[test]
+fn timestamps_are_the_wall_clock_at_the_call() {
+    let log = capture_logger();
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+    };
+    let mut windows = Vec::new();
+    for i in 0..300 {
+        let before = now();
+        log.info("tick", &[field("i", i)]);
+        windows.push((before, now()));
+        if i % 50 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(3));
+        }
+    }
+    log.flush(SECS5).unwrap();
+    let lines = json_lines(&log.capture("mem").unwrap().text());
+    assert_eq!(lines.len(), 300);
+    for (v, (before, after)) in lines.iter().zip(windows) {
+        let ts = rfc3339_nanos(v["ts"].as_str().unwrap());
+        // The stamp is taken inside the call; allow a little for a
+        // counter-based clock's conversion.
+        assert!(
+            ts + 50_000 >= before && ts <= after + 50_000,
+            "record {} stamped {ts}, called between {before} and {after}",
+            v["i"]
+        );
+    }
+}
