@@ -556,8 +556,8 @@ fn print_table(results: &[Value], machine: &Value, o: &Options) {
         .find_map(|r| r["producer_ns"]["timer_overhead_ns"].as_u64())
         .unwrap_or(0);
     println!(
-        "producer ns: one call in {SAMPLE_EVERY} timed with Instant, \
-         including ~{timer} ns of clock reads"
+        "producer ns: one call in {SAMPLE_EVERY} timed with the fenced TSC, \
+         including ~{timer} ns of timer reads"
     );
     println!(
         "CPU s: CPU time of the contender's process while logging; other CPU s: \
