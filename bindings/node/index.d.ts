@@ -87,6 +87,14 @@ export declare class NativeLogger {
    * configuration has no capture sink of that name.
    */
   captureLines(sink: string): Array<string> | null
+  /**
+   * Makes writes to the capture sink `sink` wait until
+   * [`NativeLogger::capture_resume`], to test what happens to events a
+   * sink has not written yet; false if there is no such sink.
+   */
+  capturePause(sink: string): boolean
+  /** Lets writes to the capture sink `sink` go on; false if there is none. */
+  captureResume(sink: string): boolean
   /** Empties the capture sink `sink`; false if there is none. */
   captureClear(sink: string): boolean
 }

@@ -233,6 +233,13 @@ class Logger {
       records: () => native.captureLines(name).map((line) => JSON.parse(line)),
       clear: () => {
         native.captureClear(name)
+      },
+      // Writes wait while paused: for tests of events not yet written.
+      pause: () => {
+        native.capturePause(name)
+      },
+      resume: () => {
+        native.captureResume(name)
       }
     }
   }
@@ -262,9 +269,10 @@ for (const name of NAMES) {
  * `exitTimeoutMs` (default 5000) bounds that drain.
  */
 function createLogger (config, options = {}) {
+  const text = configText(config)
   let native
   try {
-    native = new NativeLogger(configText(config))
+    native = new NativeLogger(text)
   } catch (e) {
     const err = new Error(`asynclog: invalid configuration: ${e.message}`)
     err.code = 'ERR_ASYNCLOG_CONFIG'

@@ -530,6 +530,20 @@ impl NativeLogger {
         self.inner.capture(&sink).map(|c| c.lines())
     }
 
+    /// Makes writes to the capture sink `sink` wait until
+    /// [`NativeLogger::capture_resume`], to test what happens to events a
+    /// sink has not written yet; false if there is no such sink.
+    #[napi]
+    pub fn capture_pause(&self, sink: String) -> bool {
+        self.inner.capture(&sink).map(|c| c.pause()).is_some()
+    }
+
+    /// Lets writes to the capture sink `sink` go on; false if there is none.
+    #[napi]
+    pub fn capture_resume(&self, sink: String) -> bool {
+        self.inner.capture(&sink).map(|c| c.resume()).is_some()
+    }
+
     /// Empties the capture sink `sink`; false if there is none.
     #[napi]
     pub fn capture_clear(&self, sink: String) -> bool {
