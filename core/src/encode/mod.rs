@@ -68,11 +68,41 @@ struct EntryList<'s, 'a> {
     inline: &'s mut [MaybeUninit<Entry<'a>>; INLINE_ENTRIES],
     len: usize,
     spill: Vec<Entry<'a>>,
+    /// One bit per key fingerprint seen; two keys with the same bit may
+    /// be equal.
+    seen: u64,
+    /// True once two keys shared a fingerprint: only then is the list
+    /// searched for repeats.
+    maybe_repeats: bool,
+}
+
+/// A key's bit in [`EntryList::seen`]: its length and four of its bytes
+/// (first, second, middle, last), mixed by one multiplication, which tells
+/// apart the usual keys of one record.
+#[inline(always)]
+fn fingerprint(key: &str, renamed: bool) -> u64 {
+    let b = key.as_bytes();
+    let n = b.len();
+    let x = match n {
+        0 => 0,
+        _ => {
+            n as u64
+                | (b[0] as u64) << 8
+                | (b[n - 1] as u64) << 16
+                | (b[n / 2] as u64) << 24
+                | (b[1.min(n - 1)] as u64) << 32
+                | (renamed as u64) << 40
+        }
+    };
+    1u64 << (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 impl<'a> EntryList<'_, 'a> {
     #[inline(always)]
     fn push(&mut self, e: Entry<'a>) {
+        let bit = fingerprint(e.0, e.2);
+        self.maybe_repeats |= self.seen & bit != 0;
+        self.seen |= bit;
         if self.len < INLINE_ENTRIES {
             self.inline[self.len].write(e);
             self.len += 1;
@@ -95,6 +125,13 @@ impl<'a> EntryList<'_, 'a> {
     #[inline]
     fn for_each_unique(&self, mut f: impl FnMut(&Entry<'a>)) {
         let n = self.len + self.spill.len();
+        if !self.maybe_repeats {
+            // Every key has a fingerprint of its own, so no key repeats.
+            for i in 0..n {
+                f(self.get(i));
+            }
+            return;
+        }
         'outer: for i in 0..n {
             let e = self.get(i);
             for j in i + 1..n {
@@ -117,6 +154,8 @@ pub(crate) fn for_each_top<'a>(rec: &RecordView<'a>, f: impl FnMut(&Entry<'a>)) 
         inline: &mut storage,
         len: 0,
         spill: Vec::new(),
+        seen: 0,
+        maybe_repeats: false,
     };
     for part in [rec.context, rec.bound, rec.fields] {
         for (k, v) in Entries::object(part) {
@@ -135,6 +174,8 @@ pub(crate) fn for_each_in_object<'a>(body: &'a [u8], f: impl FnMut(&Entry<'a>)) 
         inline: &mut storage,
         len: 0,
         spill: Vec::new(),
+        seen: 0,
+        maybe_repeats: false,
     };
     for (k, v) in Entries::object(body) {
         list.push((k, v, false));

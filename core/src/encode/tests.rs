@@ -175,3 +175,40 @@ fn console_escapes_terminal_sequences_and_colours_only_when_asked() {
     assert!(coloured.contains("\u{1b}[31mERROR\u{1b}[0m"));
     assert_eq!(coloured.matches('\u{1b}').count(), 2);
 }
+
+#[test]
+fn keys_stay_unique_whether_or_not_their_fingerprints_collide() {
+    // Keys of many shapes, some repeated far apart, some alike in length
+    // and first and last bytes but different (fingerprints that collide
+    // without a repeat).
+    let keys: Vec<String> = (0..40)
+        .map(|i| match i % 5 {
+            0 => format!("k{}", i % 7),
+            1 => format!("a{}z", i),
+            2 => format!("a{}z", i + 1),
+            3 => "same".to_string(),
+            _ => format!("key_{i}_x"),
+        })
+        .collect();
+    let fields: Vec<Field<'_>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| field(k, i as i64))
+        .collect();
+    let rec = record(Level::Info, "app", "m", &fields[..10], &fields[10..]);
+    let line = json(&rec);
+    let parsed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&line).unwrap();
+    // The last occurrence of each key wins, and each key appears once.
+    let mut expected = std::collections::HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        expected.insert(k.as_str(), i as i64);
+    }
+    for (k, v) in &expected {
+        assert_eq!(parsed[*k], *v, "{k} in {line}");
+        assert_eq!(
+            line.matches(&format!("\"{k}\":")).count(),
+            1,
+            "{k} in {line}"
+        );
+    }
+}
