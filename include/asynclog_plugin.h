@@ -25,7 +25,7 @@
 #define ASYNCLOG_PLUGIN_ABI_MAJOR 1
 
 // ABI minor version implemented by this header.
-#define ASYNCLOG_PLUGIN_ABI_MINOR 0
+#define ASYNCLOG_PLUGIN_ABI_MINOR 1
 
 // Magic number opening the sanity block: "ALPG".
 #define ASYNCLOG_PLUGIN_MAGIC 1196444737
@@ -37,6 +37,11 @@
 // Capability flag: a sink may accept part of a batch (`accepted` <
 // `count`); the host then retries the rest.
 #define ASYNCLOG_PLUGIN_CAP_PARTIAL_BATCH 2
+
+// Enrichers (since minor 1): every field the instance adds is static,
+// given with `static_add_*` during `create`, so the host never calls
+// `process` per record.
+#define ASYNCLOG_PLUGIN_CAP_STATIC_ONLY 4
 
 // Config field flag: the user must set it.
 #define ASYNCLOG_CONFIG_REQUIRED 1
@@ -141,6 +146,22 @@ typedef struct asynclog_host_api {
                            size_t value_len);
   // Redactors: replaces the record's message with `value`.
   void (*edit_set_message)(struct asynclog_record_edit *edit, const uint8_t *value, size_t value_len);
+  // Enrichers, during `create` only (since minor 1): adds a string
+  // field to every record the instance processes. The host encodes it
+  // once and adds it to each record before `process` would see it; a
+  // field the event has itself keeps the event's value. Returns
+  // `ASYNCLOG_PLUGIN_OK`, or `ASYNCLOG_PLUGIN_ERROR` outside `create`.
+  asynclog_plugin_status (*static_add_str)(const struct asynclog_host *host,
+                                           const uint8_t *key,
+                                           size_t key_len,
+                                           const uint8_t *value,
+                                           size_t value_len);
+  // Enrichers, during `create` only (since minor 1): adds a signed
+  // integer field to every record; see `static_add_str`.
+  asynclog_plugin_status (*static_add_i64)(const struct asynclog_host *host,
+                                           const uint8_t *key,
+                                           size_t key_len,
+                                           int64_t value);
 } asynclog_host_api;
 
 // A borrowed run of bytes (UTF-8 text where a string is meant).

@@ -202,7 +202,7 @@ impl Worker {
             }
         }
         if !self.stages.is_empty() {
-            match self.stages.run(rec.as_slice(), &self.sh.limits) {
+            match self.stages.run(rec.as_slice(), &view, &self.sh.limits) {
                 Outcome::Unchanged => {}
                 Outcome::Edited(edited) => view = RecordView::decode(edited.as_slice()),
                 Outcome::Dropped => {

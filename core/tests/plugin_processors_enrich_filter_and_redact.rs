@@ -105,6 +105,26 @@ fn the_env_enricher_adds_identity_but_the_event_keeps_its_own_fields() {
 }
 
 #[test]
+fn stages_after_the_env_enricher_see_its_static_fields() {
+    let dir = PluginDir::new();
+    let enricher = dir.rust_plugin("env_enricher");
+    let redactor = dir.test_plugin("redact.so", &["TP_KIND=4"]);
+    let log = with_processors(
+        &dir,
+        json!([
+            {"plugin": enricher, "config": {"fields": ["team=core", "region=eu-1"],
+                                            "host": false, "pid": false, "container": false}},
+            {"plugin": redactor, "config": {"mode": "replace", "key": "region", "value": "***"}}
+        ]),
+    );
+    log.info("first", &[field("n", 1)]);
+    let lines = lines(&log);
+    assert_eq!(lines[0]["team"], "core");
+    assert_eq!(lines[0]["region"], "***");
+    assert_eq!(lines[0]["n"], 1);
+}
+
+#[test]
 fn a_redactor_replaces_values_in_fields_bound_fields_and_context() {
     let dir = PluginDir::new();
     let so = dir.test_plugin("redact.so", &["TP_KIND=4"]);

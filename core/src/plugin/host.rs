@@ -15,6 +15,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use asynclog_plugin_abi as abi;
 
 use crate::level::Level;
+use crate::record::{Limits, RecBuf};
+use crate::value::FieldWriter;
 
 /// Most diagnostic lines one instance may write per second.
 pub(crate) const LOG_LINES_PER_SECOND: u32 = 100;
@@ -35,6 +37,15 @@ pub(crate) struct HostCtx {
     pub last_error: Mutex<Option<String>>,
     pub counters: Mutex<Vec<(String, u64)>>,
     log_budget: Mutex<LogBudget>,
+    statics: Mutex<Statics>,
+}
+
+/// Fields an enricher gives once, during `create`, for every record.
+struct Statics {
+    /// Open for additions while `create` runs.
+    open: bool,
+    /// The fields, in the field encoding.
+    fields: RecBuf,
 }
 
 struct LogBudget {
@@ -54,7 +65,36 @@ impl HostCtx {
                 lines: 0,
                 suppressed: 0,
             }),
+            statics: Mutex::new(Statics {
+                open: false,
+                fields: RecBuf::new(),
+            }),
         }
+    }
+
+    /// Opens (`create` is about to run) or closes (it returned) the
+    /// static fields to additions.
+    pub(crate) fn set_statics_open(&self, open: bool) {
+        lock(&self.statics).open = open;
+    }
+
+    /// The static fields given during `create`, in the field encoding.
+    pub(crate) fn static_fields(&self) -> Vec<u8> {
+        lock(&self.statics).fields.as_slice().to_vec()
+    }
+
+    /// Adds one static field through a [`FieldWriter`], so the limits and
+    /// UTF-8 repair apply; false outside `create`.
+    fn add_static(&self, write: impl FnOnce(&mut FieldWriter<'_>)) -> bool {
+        let mut statics = lock(&self.statics);
+        if !statics.open {
+            return false;
+        }
+        let limits = Limits::default();
+        let mut w = FieldWriter::new(&mut statics.fields, &limits);
+        write(&mut w);
+        w.finish();
+        true
     }
 
     pub(crate) fn as_abi(&self) -> *const abi::asynclog_host {
@@ -194,6 +234,45 @@ unsafe extern "C" fn host_counter_add(
         *n = n.saturating_add(delta);
     } else if counters.len() < MAX_COUNTERS {
         counters.push((name.into_owned(), delta));
+    }
+}
+
+unsafe extern "C" fn static_add_str(
+    host: *const abi::asynclog_host,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+) -> abi::asynclog_plugin_status {
+    // SAFETY: the ABI's contract for `host` and both byte runs.
+    let (Some(ctx), key, value) = (
+        unsafe { ctx(host) },
+        unsafe { bytes(key, key_len) },
+        unsafe { bytes(value, value_len) },
+    ) else {
+        return abi::ASYNCLOG_PLUGIN_ERROR;
+    };
+    static_status(!key.is_empty() && ctx.add_static(|w| w.str(Some(key), value)))
+}
+
+unsafe extern "C" fn static_add_i64(
+    host: *const abi::asynclog_host,
+    key: *const u8,
+    key_len: usize,
+    value: i64,
+) -> abi::asynclog_plugin_status {
+    // SAFETY: the ABI's contract for `host` and `(key, key_len)`.
+    let (Some(ctx), key) = (unsafe { ctx(host) }, unsafe { bytes(key, key_len) }) else {
+        return abi::ASYNCLOG_PLUGIN_ERROR;
+    };
+    static_status(!key.is_empty() && ctx.add_static(|w| w.i64(Some(key), value)))
+}
+
+fn static_status(added: bool) -> abi::asynclog_plugin_status {
+    if added {
+        abi::ASYNCLOG_PLUGIN_OK
+    } else {
+        abi::ASYNCLOG_PLUGIN_ERROR
     }
 }
 
@@ -347,6 +426,8 @@ pub(crate) static HOST_API: abi::asynclog_host_api = abi::asynclog_host_api {
     edit_drop,
     edit_replace_str,
     edit_set_message,
+    static_add_str,
+    static_add_i64,
 };
 
 #[cfg(test)]
@@ -372,6 +453,36 @@ mod tests {
         let counters = ctx.counters.lock().unwrap();
         assert_eq!(counters.len(), MAX_COUNTERS);
         assert_eq!(counters[0], ("c0".to_string(), 2));
+    }
+
+    #[test]
+    fn static_fields_are_taken_only_while_create_runs() {
+        let ctx = HostCtx::new("p", "processors[0]");
+        let h = ctx.as_abi();
+        let add = |key: &str, value: &str| {
+            // SAFETY: a live handle and live strings.
+            unsafe {
+                (HOST_API.static_add_str)(h, key.as_ptr(), key.len(), value.as_ptr(), value.len())
+            }
+        };
+        assert_eq!(add("early", "x"), abi::ASYNCLOG_PLUGIN_ERROR);
+        ctx.set_statics_open(true);
+        assert_eq!(add("service.name", "checkout"), abi::ASYNCLOG_PLUGIN_OK);
+        assert_eq!(add("", "no key"), abi::ASYNCLOG_PLUGIN_ERROR);
+        // SAFETY: as above.
+        let n = unsafe { (HOST_API.static_add_i64)(h, b"pid".as_ptr(), 3, 42) };
+        assert_eq!(n, abi::ASYNCLOG_PLUGIN_OK);
+        ctx.set_statics_open(false);
+        assert_eq!(add("late", "x"), abi::ASYNCLOG_PLUGIN_ERROR);
+        let fields = ctx.static_fields();
+        let entries: Vec<_> = crate::tlv::Entries::object(&fields).collect();
+        assert_eq!(
+            entries,
+            [
+                ("service.name", crate::tlv::Item::Str("checkout")),
+                ("pid", crate::tlv::Item::I64(42)),
+            ]
+        );
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub(crate) fn create_instance(
     });
     let create = plugin.library().callbacks.create;
     let mut ptr: *mut c_void = std::ptr::null_mut();
+    instance.host.set_statics_open(true);
     let status = config.with_entries(|entries| {
         // SAFETY: the host handle and table outlive the instance; the
         // entries live for the call; `ptr` is valid for writing.
@@ -96,6 +97,7 @@ pub(crate) fn create_instance(
             )
         }
     });
+    instance.host.set_statics_open(false);
     let message = instance.host.take_error();
     match status {
         abi::ASYNCLOG_PLUGIN_OK => {

@@ -35,14 +35,36 @@ pub(crate) enum Outcome<'a> {
 
 /// The processor stages of one logger, owned by its worker.
 pub(crate) struct Stages {
-    stages: Vec<Arc<Instance>>,
+    stages: Vec<Stage>,
     edit: Box<EditState>,
     current: RecBuf,
     spare: RecBuf,
 }
 
+/// One stage: the instance, and what it gave once for every record.
+struct Stage {
+    instance: Arc<Instance>,
+    /// Static fields, in the field encoding.
+    statics: Vec<u8>,
+    /// The instance only adds static fields: `process` is not called.
+    statics_only: bool,
+}
+
 impl Stages {
     pub(crate) fn new(stages: Vec<Arc<Instance>>) -> Stages {
+        let stages = stages
+            .into_iter()
+            .map(|instance| {
+                let statics = instance.host.static_fields();
+                let statics_only =
+                    instance.plugin.capabilities() & abi::ASYNCLOG_PLUGIN_CAP_STATIC_ONLY != 0;
+                Stage {
+                    instance,
+                    statics,
+                    statics_only,
+                }
+            })
+            .collect();
         Stages {
             stages,
             edit: Box::default(),
@@ -55,16 +77,38 @@ impl Stages {
         self.stages.is_empty()
     }
 
-    /// Runs every stage on `record`.
-    pub(crate) fn run<'s>(&'s mut self, record: &[u8], limits: &Limits) -> Outcome<'s> {
+    /// Runs every stage on `record`, which `decoded` is the view of.
+    pub(crate) fn run<'s>(
+        &'s mut self,
+        record: &[u8],
+        decoded: &RecordView<'_>,
+        limits: &Limits,
+    ) -> Outcome<'s> {
         let mut edited = false;
-        for stage in &self.stages {
-            let bytes = if edited {
-                self.current.as_slice()
+        for Stage {
+            instance: stage,
+            statics,
+            statics_only,
+        } in &self.stages
+        {
+            if !statics.is_empty() && !stage.is_retired() {
+                let bytes = if edited {
+                    self.current.as_slice()
+                } else {
+                    record
+                };
+                with_statics(bytes, statics, &mut self.spare);
+                std::mem::swap(&mut self.current, &mut self.spare);
+                edited = true;
+            }
+            if *statics_only {
+                continue;
+            }
+            let view = if edited {
+                RecordView::decode(self.current.as_slice())
             } else {
-                record
+                *decoded
             };
-            let view = RecordView::decode(bytes);
             if stage.is_retired() {
                 stage.passed_through.fetch_add(1, Ordering::Relaxed);
                 continue;
@@ -114,7 +158,7 @@ impl Stages {
     /// Destroys every stage; the worker calls it as it ends.
     pub(crate) fn destroy(&mut self) {
         for stage in &self.stages {
-            stage.destroy();
+            stage.instance.destroy();
         }
     }
 }
@@ -124,6 +168,20 @@ fn text(b: &[u8]) -> abi::asynclog_bytes {
         ptr: b.as_ptr(),
         len: b.len(),
     }
+}
+
+/// Writes `record` into `out` with `statics` put first among the event's
+/// fields. Encoders keep the last of repeated keys, so the event's own
+/// fields win over static ones, and static ones over bound fields and
+/// context, as with fields a plugin adds per record. The fields are the
+/// record's last part, so no length in the header changes.
+fn with_statics(record: &[u8], statics: &[u8], out: &mut RecBuf) {
+    let view = RecordView::decode(record);
+    let fields_at = record.len() - view.fields.len();
+    out.clear();
+    out.extend(&record[..fields_at]);
+    out.extend(statics);
+    out.extend(view.fields);
 }
 
 /// Writes `view` with `edit` applied into `out`.

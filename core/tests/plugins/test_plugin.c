@@ -9,6 +9,7 @@
  *   TP_KIND n            ASYNCLOG_PLUGIN_KIND_* (default sink)
  *   TP_ABI_MAJOR n, TP_ABI_MINOR n, TP_STRUCT_SIZE n, TP_MAGIC n
  *   TP_CAPS n            capability flags
+ *   TP_HOST_API_SIZE n   the host API table's size as compiled
  *   TP_NULL_CREATE, TP_NULL_DESTROY, TP_NULL_CALLBACK (process or
  *   write_batch), TP_ENTRY_NULL (the entry point returns NULL),
  *   TP_NO_ENTRY (no entry point exported), TP_DUP_SCHEMA
@@ -57,6 +58,9 @@
 #endif
 #ifndef TP_CAPS
 #define TP_CAPS 0
+#endif
+#ifndef TP_HOST_API_SIZE
+#define TP_HOST_API_SIZE sizeof(asynclog_host_api)
 #endif
 
 #ifdef TP_MARKER
@@ -285,7 +289,7 @@ TP_MAYBE_UNUSED static const asynclog_plugin_descriptor DESCRIPTOR = {
     .abi_major = TP_ABI_MAJOR,
     .abi_minor = TP_ABI_MINOR,
     .sanity = {TP_MAGIC, (uint32_t)sizeof(asynclog_record_view),
-               (uint32_t)sizeof(asynclog_host_api),
+               (uint32_t)TP_HOST_API_SIZE,
                (uint32_t)sizeof(asynclog_config_entry)},
     .name = TP_NAME,
     .version = "1.2.3",

@@ -43,7 +43,7 @@ use core::ffi::{c_char, c_void};
 /// ABI major version implemented by this header.
 pub const ASYNCLOG_PLUGIN_ABI_MAJOR: u32 = 1;
 /// ABI minor version implemented by this header.
-pub const ASYNCLOG_PLUGIN_ABI_MINOR: u32 = 0;
+pub const ASYNCLOG_PLUGIN_ABI_MINOR: u32 = 1;
 /// Magic number opening the sanity block: "ALPG".
 pub const ASYNCLOG_PLUGIN_MAGIC: u32 = 0x4750_4c41;
 
@@ -83,6 +83,10 @@ pub const ASYNCLOG_PLUGIN_CAP_THREAD_SAFE: u64 = 1;
 /// Capability flag: a sink may accept part of a batch (`accepted` <
 /// `count`); the host then retries the rest.
 pub const ASYNCLOG_PLUGIN_CAP_PARTIAL_BATCH: u64 = 2;
+/// Enrichers (since minor 1): every field the instance adds is static,
+/// given with `static_add_*` during `create`, so the host never calls
+/// `process` per record.
+pub const ASYNCLOG_PLUGIN_CAP_STATIC_ONLY: u64 = 4;
 
 /// The type of a configuration field: one of the `ASYNCLOG_CONFIG_*`
 /// values.
@@ -270,6 +274,26 @@ pub struct asynclog_host_api {
     /// Redactors: replaces the record's message with `value`.
     pub edit_set_message:
         unsafe extern "C" fn(edit: *mut asynclog_record_edit, value: *const u8, value_len: usize),
+    /// Enrichers, during `create` only (since minor 1): adds a string
+    /// field to every record the instance processes. The host encodes it
+    /// once and adds it to each record before `process` would see it; a
+    /// field the event has itself keeps the event's value. Returns
+    /// `ASYNCLOG_PLUGIN_OK`, or `ASYNCLOG_PLUGIN_ERROR` outside `create`.
+    pub static_add_str: unsafe extern "C" fn(
+        host: *const asynclog_host,
+        key: *const u8,
+        key_len: usize,
+        value: *const u8,
+        value_len: usize,
+    ) -> asynclog_plugin_status,
+    /// Enrichers, during `create` only (since minor 1): adds a signed
+    /// integer field to every record; see `static_add_str`.
+    pub static_add_i64: unsafe extern "C" fn(
+        host: *const asynclog_host,
+        key: *const u8,
+        key_len: usize,
+        value: i64,
+    ) -> asynclog_plugin_status,
 }
 
 /// The sizes of the ABI's structures as the plugin was compiled, checked

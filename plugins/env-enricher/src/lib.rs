@@ -9,8 +9,9 @@
 //! | `pid` | bool | true | `process.pid` |
 //! | `container` | bool | true | `container.id` from `/proc/self/cgroup`; `k8s.pod.name` from `$POD_NAME`, or `$HOSTNAME` inside Kubernetes |
 //!
-//! Everything is read once, in `create`; each record then costs a few
-//! host calls. A field the event already has keeps the event's value.
+//! Everything is read once, in `create`, and given to the host as static
+//! fields, which it encodes once: the plugin is never called per record.
+//! A field the event already has keeps the event's value.
 
 use asynclog_plugin_sdk::{Config, ConfigField, ConfigType, Edit, Error, Host, Processor, Record};
 
@@ -19,9 +20,7 @@ enum Added {
     Int(String, i64),
 }
 
-struct EnvEnricher {
-    fields: Vec<Added>,
-}
+struct EnvEnricher;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -104,16 +103,17 @@ impl Processor for EnvEnricher {
                 fields.push(Added::Str("k8s.pod.name".into(), pod));
             }
         }
-        Ok(EnvEnricher { fields })
-    }
-
-    fn process(&mut self, _record: &Record<'_>, edit: &mut Edit<'_>) -> Result<(), Error> {
-        for f in &self.fields {
+        for f in &fields {
             match f {
-                Added::Str(k, v) => edit.add_str(k, v),
-                Added::Int(k, v) => edit.add_i64(k, *v),
+                Added::Str(k, v) => host.add_static_str(k, v)?,
+                Added::Int(k, v) => host.add_static_i64(k, *v)?,
             }
         }
+        Ok(EnvEnricher)
+    }
+
+    /// Not called: the plugin declares `ASYNCLOG_PLUGIN_CAP_STATIC_ONLY`.
+    fn process(&mut self, _record: &Record<'_>, _edit: &mut Edit<'_>) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -147,6 +147,7 @@ asynclog_plugin_sdk::export_plugin!(enricher EnvEnricher {
     name: "env-enricher",
     description: "Adds static fields, host, pid, service and container identity to every record",
     schema: SCHEMA,
+    capabilities: asynclog_plugin_sdk::abi::ASYNCLOG_PLUGIN_CAP_STATIC_ONLY,
 });
 
 #[cfg(test)]

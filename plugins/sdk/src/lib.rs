@@ -342,6 +342,62 @@ impl Host {
             unsafe { (api.counter_add)(self.host, name.as_ptr(), name.len(), delta) };
         }
     }
+
+    /// The host's table, if it is recent enough to hold the entry that
+    /// ends at `end` bytes.
+    fn api_with(&self, end: usize) -> Option<&abi::asynclog_host_api> {
+        self.api().filter(|api| api.struct_size as usize >= end)
+    }
+
+    /// Enrichers, in `create`: adds a string field to every record the
+    /// instance processes, given once. The host encodes it once, which is
+    /// far cheaper than adding it in each `process` call; a field the
+    /// event has keeps the event's value. Declare
+    /// `ASYNCLOG_PLUGIN_CAP_STATIC_ONLY` when these are all the plugin
+    /// adds, and `process` is not called at all.
+    ///
+    /// Fails on a host older than ABI 1.1 or outside `create`.
+    pub fn add_static_str(&self, key: &str, value: &str) -> Result<(), Error> {
+        let end = std::mem::offset_of!(abi::asynclog_host_api, static_add_str)
+            + std::mem::size_of::<usize>();
+        let api = self.api_with(end).ok_or_else(static_unsupported)?;
+        // SAFETY: a live host handle and live strings.
+        let status = unsafe {
+            (api.static_add_str)(
+                self.host,
+                key.as_ptr(),
+                key.len(),
+                value.as_ptr(),
+                value.len(),
+            )
+        };
+        static_result(status, key)
+    }
+
+    /// Enrichers, in `create`: adds a signed integer field to every
+    /// record; see [`Host::add_static_str`].
+    pub fn add_static_i64(&self, key: &str, value: i64) -> Result<(), Error> {
+        let end = std::mem::offset_of!(abi::asynclog_host_api, static_add_i64)
+            + std::mem::size_of::<usize>();
+        let api = self.api_with(end).ok_or_else(static_unsupported)?;
+        // SAFETY: a live host handle and a live string.
+        let status = unsafe { (api.static_add_i64)(self.host, key.as_ptr(), key.len(), value) };
+        static_result(status, key)
+    }
+}
+
+fn static_unsupported() -> Error {
+    Error::fatal("the host is older than plugin ABI 1.1 and takes no static fields")
+}
+
+fn static_result(status: abi::asynclog_plugin_status, key: &str) -> Result<(), Error> {
+    if status == abi::ASYNCLOG_PLUGIN_OK {
+        Ok(())
+    } else {
+        Err(Error::fatal(format!(
+            "static field {key:?} refused: static fields are given only in create"
+        )))
+    }
 }
 
 /// Changes to the record being processed; valid for one `process` call.

@@ -112,8 +112,8 @@ impl<'a> Record<'a> {
         Record {
             level_number: view.level,
             ts_nanos: view.ts_nanos,
-            logger: std::str::from_utf8(b(view.logger)).unwrap_or(""),
-            message: std::str::from_utf8(b(view.message)).unwrap_or(""),
+            logger: text(b(view.logger)),
+            message: text(b(view.message)),
             context: Fields::new(b(view.context)),
             bound: Fields::new(b(view.bound)),
             fields: Fields::new(b(view.fields)),
@@ -132,6 +132,18 @@ impl<'a> Record<'a> {
             .get(key)
             .or_else(|| self.bound.get(key))
             .or_else(|| self.context.get(key))
+    }
+}
+
+/// The host's text as `&str`: checked, with a word-at-a-time shortcut for
+/// ASCII, the usual logger names and messages; empty if it is not UTF-8.
+#[inline]
+fn text(b: &[u8]) -> &str {
+    if b.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(b) }
+    } else {
+        std::str::from_utf8(b).unwrap_or("")
     }
 }
 
