@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 
 #: What a request id taken from a header may look like: printable,
@@ -33,6 +34,23 @@ def parse_traceparent(value: bytes) -> tuple[str, str] | None:
     return trace_id.decode(), span_id.decode()
 
 
+# Request ids need to be unique, not secret: a generator seeded from the
+# OS, reseeded in every forked child so that workers forked from one
+# parent (gunicorn, multiprocessing) never share a sequence. Drawing from
+# it costs no system call, unlike os.urandom.
+_rng = random.Random(os.urandom(32))
+
+
+def _reseed() -> None:
+    _rng.seed(os.urandom(32))
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed)
+
+_bits = _rng.getrandbits
+
+
 def new_request_id() -> str:
     """A fresh random request id: 32 lowercase hex digits."""
-    return os.urandom(16).hex()
+    return "%032x" % _bits(128)

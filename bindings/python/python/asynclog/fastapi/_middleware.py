@@ -70,7 +70,11 @@ class AsynclogMiddleware:
     ) -> None:
         self.app = app
         self.id_headers = tuple(h.lower().encode("latin-1") for h in id_headers)
-        self._wanted = frozenset(self.id_headers) | {b"traceparent", b"user-agent"}
+        self._wanted = frozenset(self.id_headers) | {
+            b"traceparent",
+            b"user-agent",
+            b"content-length",
+        }
         self.traceparent = traceparent
         self.response_header = (
             response_header.lower().encode("latin-1") if response_header else None
@@ -87,6 +91,7 @@ class AsynclogMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
+        start = time.perf_counter_ns()
 
         found: dict[bytes, bytes] = {}
         wanted = self._wanted
@@ -119,78 +124,76 @@ class AsynclogMiddleware:
         state["request_id"] = request_id
 
         outer = CONTEXT.get()
-        ctx = outer.extend(fields) if outer is not None else _native.Context(fields)
-        token = CONTEXT.set(ctx)
+        token = CONTEXT.set(
+            outer.extend(fields) if outer is not None else _native.Context(fields)
+        )
         try:
-            if kind == "http":
-                await self._http(scope, receive, send, request_id, found)
-            else:
+            if kind != "http":
                 await self.app(scope, receive, send)
-        finally:
-            CONTEXT.reset(token)
-
-    async def _http(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        request_id: str,
-        found: dict[bytes, bytes],
-    ) -> None:
-        start = time.perf_counter_ns()
-        access = self.access_log
-        if access is not None and access.skips(scope["path"]):
-            access = None
-        id_header = self.response_header
-        id_value = request_id.encode("ascii")
-        # status, response bytes, request bytes, started, finished, logged
-        st: list[Any] = [0, 0, 0, False, False, False, None]
-
-        async def counting_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                st[2] += len(message.get("body", b""))
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            kind = message["type"]
-            if kind == "http.response.start":
-                st[0] = message["status"]
-                st[3] = True
-                if id_header is not None:
-                    headers = list(message.get("headers", ()))
-                    headers.append((id_header, id_value))
-                    message["headers"] = headers
-                if access is not None and access.response_headers:
-                    st[6] = message.get("headers", ())
-                await send(message)
                 return
-            if kind == "http.response.body":
-                st[1] += len(message.get("body", b""))
-                await send(message)
-                if not message.get("more_body", False) and not st[4]:
-                    st[4] = True
-                    if access is not None:
-                        st[5] = True
-                        self._log_access(access, scope, found, st, start, None)
-                return
-            await send(message)
+            access = self.access_log
+            if access is not None and access.skips(scope["path"]):
+                access = None
+            id_header = self.response_header
+            id_value = request_id.encode("ascii")
+            # status, response bytes, request bytes, response started,
+            # response finished, access logged, response headers
+            st: list[Any] = [0, 0, 0, False, False, False, None]
 
-        try:
-            inner_receive = counting_receive if access is not None else receive
-            await self.app(scope, inner_receive, tracking_send)
-        except Exception as exc:
-            if not self.handle_errors:
+            inner_receive = receive
+            if access is not None:
+                length = found.get(b"content-length")
+                if length is not None and length.isdigit():
+                    st[2] = int(length)
+                elif _may_have_body(scope):
+                    # No length given (a chunked body): count what arrives.
+                    async def counting_receive() -> Message:
+                        message = await receive()
+                        if message["type"] == "http.request":
+                            st[2] += len(message.get("body", b""))
+                        return message
+
+                    inner_receive = counting_receive
+
+            async def tracking_send(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    st[0] = message["status"]
+                    st[3] = True
+                    if id_header is not None:
+                        headers = list(message.get("headers", ()))
+                        headers.append((id_header, id_value))
+                        message["headers"] = headers
+                    if access is not None and access.response_headers:
+                        st[6] = message.get("headers", ())
+                    await send(message)
+                    return
+                if message["type"] == "http.response.body":
+                    st[1] += len(message.get("body", b""))
+                    await send(message)
+                    if not message.get("more_body", False) and not st[4]:
+                        st[4] = True
+                        if access is not None:
+                            st[5] = True
+                            self._log_access(access, scope, found, st, start, None)
+                    return
+                await send(message)
+
+            try:
+                await self.app(scope, inner_receive, tracking_send)
+            except Exception as exc:
+                if not self.handle_errors:
+                    if access is not None and not st[5]:
+                        st[0] = st[0] or 500
+                        self._log_access(access, scope, found, st, start, exc)
+                    raise
+                self._log_error(scope, exc, response_started=bool(st[3]))
+                if not st[3]:
+                    await self._send_500(tracking_send, request_id)
                 if access is not None and not st[5]:
                     st[0] = st[0] or 500
                     self._log_access(access, scope, found, st, start, exc)
-                raise
-            self._log_error(scope, exc, response_started=bool(st[3]))
-            if not st[3]:
-                await self._send_500(tracking_send, request_id)
-            if access is not None and not st[5]:
-                st[0] = st[0] or 500
-                self._log_access(access, scope, found, st, start, exc)
+        finally:
+            CONTEXT.reset(token)
 
     def _log_access(
         self,
@@ -258,6 +261,12 @@ class AsynclogMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _may_have_body(scope: Scope) -> bool:
+    """True unless the request is one that carries no body without saying
+    so (a GET, HEAD, DELETE or OPTIONS without a length)."""
+    return scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS")
 
 
 def _route_template(scope: Scope) -> str | None:
