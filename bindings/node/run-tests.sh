@@ -6,7 +6,8 @@
 #   2. napi build --platform --release (the addon, over ../../core)
 #   3. checks that the committed index.js and index.d.ts, which napi-rs
 #      generates, are what the build just wrote
-#   4. node --test on every test/*.test.js
+#   4. cargo fmt --check and cargo clippy on the crate (SKIP_LINT=1 skips)
+#   5. node --test on every test/*.test.js
 #
 # Needs Node.js 20 or later with npm, and a Rust toolchain. Exits non-zero
 # on any failure. Heavy builds take /tmp/asynclog-build.lock when flock is
@@ -45,6 +46,12 @@ fi
 
 step "checking that index.js and index.d.ts are fresh"
 bash "$here/check-generated.sh" --no-build
+
+if [[ "${SKIP_LINT:-}" != 1 ]]; then
+  step "checking the crate's formatting and lints (cargo fmt --check, cargo clippy)"
+  cargo fmt --check
+  locked cargo clippy --release --quiet -- -D warnings
+fi
 
 step "running the tests (node --test)"
 node --test test/*.test.js

@@ -129,10 +129,10 @@ impl<T> Slab<T> {
     }
 
     fn remove(&mut self, id: u32) {
-        if let Some(slot) = self.items.get_mut((id as usize).wrapping_sub(1)) {
-            if slot.take().is_some() {
-                self.free.push(id);
-            }
+        if let Some(slot) = self.items.get_mut((id as usize).wrapping_sub(1))
+            && slot.take().is_some()
+        {
+            self.free.push(id);
         }
     }
 }
