@@ -202,6 +202,17 @@ def bench_http(seconds: float, connections: int, repeat: int, work: Path) -> lis
     return rows
 
 
+def bench_middleware_cpu(work: Path) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "middleware_cpu.py"), "15", "1000", str(work / "mw")],
+        capture_output=True, text=True, timeout=1800,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"middleware_cpu failed:\n{proc.stderr}")
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -233,7 +244,10 @@ def main() -> None:
     print("loggers:", file=sys.stderr)
     loggers = bench_loggers(args.n, args.repeat, work)
     http = []
+    middleware_cpu: dict[str, float] = {}
     if not args.skip_http:
+        print("middleware CPU in process:", file=sys.stderr)
+        middleware_cpu = bench_middleware_cpu(work)
         print("http:", file=sys.stderr)
         http = bench_http(args.seconds, args.connections, args.repeat, work)
     shutil.rmtree(work, ignore_errors=True)
@@ -243,6 +257,7 @@ def main() -> None:
         "machine": machine(),
         "args": vars(args),
         "loggers": loggers,
+        "middleware_cpu_us": middleware_cpu,
         "http": http,
     }
     results = HERE / "results"
@@ -269,6 +284,14 @@ def main() -> None:
             lines = "n/a" if r["variant"] == "none" else ("yes" if r["log_lines_ok"] else "NO")
             print(f"| {r['variant']} | {r['rps']:,.0f} | {r['us_per_request']:.1f} | "
                   f"{r['us_added']:.1f} | {lines} |")
+    if middleware_cpu:
+        base = middleware_cpu["none"]
+        print("\nCPU time of the event loop's thread per request, ASGI called in process "
+              "(least of 15 rounds of 1,000):\n")
+        print("| variant | us per request | us added |")
+        print("|---|---:|---:|")
+        for v, us in middleware_cpu.items():
+            print(f"| {v} | {us:.1f} | {us - base:.1f} |")
 
 
 if __name__ == "__main__":

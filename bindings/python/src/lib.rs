@@ -86,7 +86,11 @@ fn encode_fields(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult
         return Ok(CoreContext::default());
     };
     let mut stack = Stack::new();
-    let native = convert::normalize_dict(fields.as_any(), 0, &mut stack)?;
+    let native = if convert::dict_is_native(fields.as_ptr(), 0, &mut stack) {
+        fields.clone()
+    } else {
+        convert::normalize_dict(fields.as_any(), 0, &mut stack)?
+    };
     Ok(CoreContext::build(|w| {
         convert::write_dict(py, w, native.as_ptr())
     }))

@@ -205,14 +205,15 @@ class AsynclogMiddleware:
         exc: BaseException | None,
     ) -> None:
         status: int = st[0]
-        if exc is None and access.sampled_out(status):
+        if exc is None and access.sample_rate < 1.0 and access.sampled_out(status):
             return
         client = scope.get("client")
         ua = found.get(b"user-agent")
+        route = scope.get("route")
         fields: dict[str, Any] = {
             "method": scope["method"],
             "path": scope["path"],
-            "route": _route_template(scope),
+            "route": _route_template(scope) if route is not None else None,
             "status": status,
             "duration_ms": (time.perf_counter_ns() - start) / 1e6,
             "client_ip": client[0] if client else None,
