@@ -7,7 +7,10 @@
 //   flush, without blocking (the flush keeps the loop alive until it
 //   settles, and beforeExit fires again only if something new was logged).
 // - exit: the loop has ended, so drain synchronously: close the logger,
-//   waiting up to exitTimeoutMs. process.exit() lands here too.
+//   waiting up to exitTimeoutMs. process.exit() and an uncaught exception
+//   land here too. This listener keeps itself the last 'exit' listener
+//   (moving itself behind each one added later, a microtask after), so
+//   that lines the application logs in its own exit handlers are written.
 // - SIGINT and SIGTERM (with handleSignals, the default): when this module
 //   is the only listener, drain as on exit, then re-raise the signal with
 //   its default action restored, so the process ends as the signal would
@@ -64,6 +67,20 @@ function onSignal (signal) {
   process.kill(process.pid, signal)
 }
 
+let moving = false
+
+/** Puts onExit behind every other 'exit' listener. */
+function moveLast () {
+  moving = true
+  process.removeListener('exit', onExit)
+  process.on('exit', onExit)
+  moving = false
+}
+
+function onNewListener (event) {
+  if (event === 'exit' && !moving) queueMicrotask(moveLast)
+}
+
 /** Starts draining `root` at exit (and on signals when `signals`). */
 function watch (root, signals) {
   open.add(root)
@@ -71,6 +88,7 @@ function watch (root, signals) {
     hooked = true
     process.on('beforeExit', onBeforeExit)
     process.on('exit', onExit)
+    process.on('newListener', onNewListener)
   }
   if (signals && !signalsHooked) {
     signalsHooked = true

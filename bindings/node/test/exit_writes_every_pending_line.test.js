@@ -37,3 +37,12 @@ test('an uncaught exception still writes all N lines and exits with code 1', asy
   assert.match(r.stderr, /uncaught on purpose/)
   checkAll(file)
 })
+
+test('lines the application logs in its own exit handlers are written too', async () => {
+  const file = path.join(tempDir(), 'handler.log')
+  const r = await runChild('exit-handler', file, N / 2)
+  assert.equal(r.code, 0)
+  const lines = fileLines(file).map((l) => JSON.parse(l))
+  assert.equal(lines.length, N)
+  assert.equal(lines.filter((l) => l.msg === 'from an exit handler').length, N / 2)
+})
