@@ -40,3 +40,20 @@ test('worker threads have loggers of their own next to the main thread\'s, and t
   assert.ok(mine.every((r) => r.thread === 'main' && r.worker === undefined))
   await main.close()
 })
+
+test('a worker thread that ends without closing its logger still writes every line', async () => {
+  const file = path.join(tempDir(), 'unclosed-worker.log')
+  const pkg = path.join(__dirname, '..')
+  const worker = new Worker(`
+    const { workerData } = require('node:worker_threads')
+    const { createLogger } = require(workerData.pkg)
+    const log = createLogger({ sinks: [{ type: 'file', path: workerData.file }] })
+    for (let i = 0; i < 50000; i++) log.info({ i }, 'from worker')
+  `, { eval: true, workerData: { pkg, file } })
+  const code = await new Promise((resolve, reject) => {
+    worker.once('exit', resolve)
+    worker.once('error', reject)
+  })
+  assert.equal(code, 0)
+  assert.equal(fileLines(file).length, 50000)
+})
