@@ -142,8 +142,8 @@ class Encoder {
     if (i < n) p += buf.utf8Write(key.slice(i), p)
     let len = p - at - 3
     if (len > MAX_KEY_BYTES) {
-      // Cut at a UTF-8 boundary; the core repairs nothing in a cut key
-      // otherwise.
+      // The encoding's u16 length: cut at a UTF-8 boundary so that the
+      // key keeps whole characters.
       len = MAX_KEY_BYTES
       while (len > 0 && (buf[at + 3 + len] & 0xc0) === 0x80) len--
       p = at + 3 + len
