@@ -102,7 +102,14 @@ pub(crate) struct SinkLane {
     state: Mutex<State>,
     not_empty: Condvar,
     not_full: Condvar,
+    /// Batch buffers this sink was the last to hold, for the worker to
+    /// fill again: fresh buffers of a megabyte are new memory each time,
+    /// and the worker would fault in every page of every batch.
+    spare: Mutex<Vec<Vec<u8>>>,
 }
+
+/// Most spare batch buffers one sink keeps.
+const SPARE_BUFFERS: usize = 4;
 
 impl SinkLane {
     pub(crate) fn new(
@@ -119,6 +126,7 @@ impl SinkLane {
             tty,
             counters: SinkCounters::default(),
             flushed: AtomicU64::new(0),
+            spare: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
             cfg,
             state: Mutex::new(State {
@@ -134,6 +142,24 @@ impl SinkLane {
     /// Queues a batch under the sink's policy. `abandon` is the logger's
     /// "shutdown deadline passed" flag: a blocked hand-off then gives up
     /// and counts the batch as `shutdown_timeout`.
+    /// An emptied batch buffer to fill again, if this sink kept one.
+    pub(crate) fn take_spare(&self) -> Option<Vec<u8>> {
+        self.spare.lock().unwrap().pop()
+    }
+
+    /// Keeps a written batch's buffer if nothing else holds it.
+    fn recycle(&self, data: Bytes) {
+        let Ok(unique) = data.try_into_mut() else {
+            return;
+        };
+        let mut buf: Vec<u8> = unique.into();
+        buf.clear();
+        let mut spare = self.spare.lock().unwrap();
+        if spare.len() < SPARE_BUFFERS {
+            spare.push(buf);
+        }
+    }
+
     pub(crate) fn push_batch(&self, data: Bytes, events: u64, abandon: &AtomicBool) {
         let len = data.len();
         let mut st = self.state.lock().unwrap();
@@ -247,6 +273,7 @@ pub(crate) fn run_sink(
                     continue;
                 }
                 write_batch(&lane, sink.as_mut(), &data, events, &abandon);
+                lane.recycle(data);
             }
             Item::Notice(data) => {
                 if sink.write(&data).is_err() {

@@ -211,26 +211,44 @@ impl Drop for EventQueue {
 
 /// The slots, in memory that starts out zeroed and untouched.
 ///
-/// The allocator's zeroed allocation hands large blocks over as fresh
-/// pages, which cost no memory until the ring first advances over them;
-/// but it can only do that at its own alignment (16 bytes), and a slot
-/// must start on a cache line. So the ring asks for one line more than it
-/// needs and starts at the first line boundary inside.
+/// Small rings come from the allocator's zeroed allocation, with one
+/// cache line of slack so the first slot can start on a line (a slot must;
+/// over-aligned zeroed allocations are cleared by hand, touching every
+/// page). Rings of 2 MiB and more are mapped directly, aligned to 2 MiB
+/// and marked for transparent huge pages where the kernel offers them: the
+/// first lap then takes one page fault per 2 MiB instead of one per 4 KiB,
+/// which would otherwise land on one producer call in sixteen.
 struct Ring {
     first: *mut Slot,
     len: usize,
-    block: *mut u8,
-    layout: std::alloc::Layout,
+    memory: Memory,
 }
+
+enum Memory {
+    Heap {
+        block: *mut u8,
+        layout: std::alloc::Layout,
+    },
+    Mapped {
+        base: *mut libc::c_void,
+        bytes: usize,
+    },
+}
+
+const HUGE_PAGE: usize = 2 << 20;
 
 impl Ring {
     fn zeroed(len: usize) -> Ring {
         let bytes = std::mem::size_of::<Slot>()
             .checked_mul(len)
-            .and_then(|b| b.checked_add(std::mem::align_of::<Slot>()))
             .expect("queue capacity overflows");
-        let layout =
-            std::alloc::Layout::from_size_align(bytes, 16).expect("queue capacity overflows");
+        if bytes >= HUGE_PAGE {
+            if let Some(ring) = Ring::mapped(len, bytes) {
+                return ring;
+            }
+        }
+        let layout = std::alloc::Layout::from_size_align(bytes + std::mem::align_of::<Slot>(), 16)
+            .expect("queue capacity overflows");
         // SAFETY: the layout is non-zero-sized.
         let block = unsafe { std::alloc::alloc_zeroed(layout) };
         if block.is_null() {
@@ -241,9 +259,39 @@ impl Ring {
             // SAFETY: `skip` is less than the one line of slack.
             first: unsafe { block.add(skip) }.cast::<Slot>(),
             len,
-            block,
-            layout,
+            memory: Memory::Heap { block, layout },
         }
+    }
+
+    /// Anonymous memory (zeroed by the kernel), aligned to a huge page.
+    fn mapped(len: usize, bytes: usize) -> Option<Ring> {
+        let total = bytes.checked_add(HUGE_PAGE)?;
+        // SAFETY: a fresh private anonymous mapping; no existing memory is
+        // touched.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                total,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return None;
+        }
+        let skip = base.cast::<u8>().align_offset(HUGE_PAGE);
+        // SAFETY: `skip + bytes` lies within the mapping.
+        let first = unsafe { base.cast::<u8>().add(skip) };
+        // SAFETY: advice on memory this mapping owns; failure (no
+        // transparent huge pages) leaves ordinary pages, which is fine.
+        unsafe { libc::madvise(first.cast(), bytes, libc::MADV_HUGEPAGE) };
+        Some(Ring {
+            first: first.cast::<Slot>(),
+            len,
+            memory: Memory::Mapped { base, bytes: total },
+        })
     }
 
     #[inline]
@@ -257,9 +305,16 @@ impl Ring {
 
 impl Drop for Ring {
     fn drop(&mut self) {
-        // SAFETY: allocated in `zeroed` with this layout; dropping an empty
-        // `RecBuf` frees nothing, so no slot needs its destructor run.
-        unsafe { std::alloc::dealloc(self.block, self.layout) };
+        // Dropping an empty `RecBuf` frees nothing, so no slot needs its
+        // destructor run.
+        match self.memory {
+            // SAFETY: allocated in `zeroed` with this layout.
+            Memory::Heap { block, layout } => unsafe { std::alloc::dealloc(block, layout) },
+            // SAFETY: the mapping made in `mapped`, unmapped once.
+            Memory::Mapped { base, bytes } => unsafe {
+                libc::munmap(base, bytes);
+            },
+        }
     }
 }
 

@@ -237,7 +237,12 @@ impl Worker {
                 continue;
             }
             let cap = g.buf.capacity();
-            let data = Bytes::from(std::mem::replace(&mut g.buf, Vec::with_capacity(cap)));
+            let fresh = g
+                .lanes
+                .iter()
+                .find_map(|&i| self.sh.lanes[i].take_spare())
+                .unwrap_or_else(|| Vec::with_capacity(cap));
+            let data = Bytes::from(std::mem::replace(&mut g.buf, fresh));
             for &i in &g.lanes {
                 let lane = &self.sh.lanes[i];
                 lane.counters.filtered.add(g.filtered);
