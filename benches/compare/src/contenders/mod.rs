@@ -14,6 +14,7 @@ use crate::harness::Produced;
 use crate::workload::Plan;
 
 mod asynclog_c_abi;
+mod asynclog_plugins;
 mod asynclog_rust;
 #[cfg(have_spdlog)]
 mod spdlog;
@@ -72,6 +73,26 @@ pub fn all() -> Vec<Contender> {
         single_thread_only: false,
         run: spdlog::run,
     });
+    v.extend([
+        Contender {
+            name: "asynclog-pass-through",
+            about: "asynclog-rust with one pass-through processor plugin (fault, mode pass)",
+            single_thread_only: true,
+            run: asynclog_plugins::pass_through,
+        },
+        Contender {
+            name: "asynclog-env-enricher",
+            about: "asynclog-rust with the env-enricher plugin adding five static fields",
+            single_thread_only: true,
+            run: asynclog_plugins::env_enricher,
+        },
+        Contender {
+            name: "asynclog-bound-5",
+            about: "asynclog-rust with the same five fields bound by Logger::with, no plugin",
+            single_thread_only: true,
+            run: asynclog_plugins::bound_five,
+        },
+    ]);
     v.push(Contender {
         name: "loop",
         about: "single-thread format (itoa/ryu) into 64 KiB, write(2) when full",
