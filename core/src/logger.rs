@@ -499,6 +499,21 @@ impl Logger {
         level.passes(self.level())
     }
 
+    /// This handle with a level of its own, starting at the current one:
+    /// [`Logger::set_level`] on it (or on its clones and children) no
+    /// longer changes the handle it came from, nor the other way round.
+    /// Bindings whose children own their level (pino's) use this.
+    pub fn with_own_level(&self) -> Logger {
+        Logger {
+            core: Arc::clone(&self.core),
+            scope: Arc::new(Scope {
+                name: self.scope.name.clone(),
+                bound: self.scope.bound.clone(),
+                level: Arc::new(AtomicU8::new(self.scope.level.load(Ordering::Relaxed))),
+            }),
+        }
+    }
+
     /// A child logger that adds `fields` to every record.
     pub fn with(&self, fields: &[Field<'_>]) -> Logger {
         self.child(None, |w| w.fields(fields))

@@ -371,3 +371,20 @@ fn timestamps_are_the_wall_clock_at_the_call() {
         );
     }
 }
+
+#[test]
+fn a_handle_with_its_own_level_leaves_its_parent_alone() {
+    let log = capture_logger();
+    let child = log.with(&[field("component", "db")]).with_own_level();
+    child.set_level(Level::Debug);
+    assert_eq!(log.level(), Level::Info);
+    assert_eq!(child.log(Level::Debug, "seen", &[]), Outcome::Queued);
+    assert_eq!(log.log(Level::Debug, "hidden", &[]), Outcome::Filtered);
+    log.set_level(Level::Error);
+    assert_eq!(child.level(), Level::Debug, "the parent's change stays with the parent");
+    let grandchild = child.with(&[field("k", 1)]);
+    assert_eq!(grandchild.level(), Level::Debug, "children share their parent's level");
+    let v = one_line(&log);
+    assert_eq!(v["msg"], "seen");
+    assert_eq!(v["component"], "db");
+}
