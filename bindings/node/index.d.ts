@@ -52,6 +52,11 @@ export declare class NativeLogger {
    * name under `loggers` if there is one.
    */
   named(name: string): NativeLogger
+  /**
+   * This logger with a level of its own from now on, starting at the
+   * current one.
+   */
+  withOwnLevel(): NativeLogger
   /** The minimum level, as its number (TRACE 0 ... FATAL 5). */
   level(): number
   /** Sets the minimum level for this handle and all that share it. */

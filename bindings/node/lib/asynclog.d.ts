@@ -87,7 +87,7 @@ export declare class Logger {
   fatal: LogFn
   audit: LogFn
   security: LogFn
-  /** The minimum level; setting it affects this logger and every logger sharing its level. */
+  /** The minimum level; setting it affects this logger only (children made later start from it). */
   get level(): Severity
   set level(level: Severity | number)
   isLevelEnabled(level: LevelName): boolean

@@ -78,7 +78,8 @@ class Logger {
     this._native = native
     this._id = native.id
     this._root = root
-    // Shared with children made by child(), which share the core's level.
+    // This handle's level, mirrored for filtering without a native call;
+    // every child gets a level of its own, as in pino.
     this._lv = levelBox
     this._bindings = bindings
   }
@@ -108,25 +109,24 @@ class Logger {
 
   /**
    * A child logger adding `bindings` to every record. It shares this
-   * logger's queue, sinks and level. With `options.name` it writes that
-   * name in the `logger` key and takes the level configured for it under
-   * `loggers`, if any.
+   * logger's queue and sinks, and starts at its level, which it then keeps
+   * as its own: setting either one's level leaves the other alone. With
+   * `options.name` it writes that name in the `logger` key and starts at
+   * the level configured for it under `loggers`, if any.
    */
   child (bindings, options) {
     if (bindings === null || typeof bindings !== 'object') {
       throw new TypeError('child: bindings must be an object')
     }
     let native = this._native
-    let box = this._lv
     if (options && options.name !== undefined) {
       native = native.named(String(options.name))
-      // Its level may be its own or shared: leave the filter to the core.
-      box = { n: 0 }
     }
     const enc = new Encoder(1024)
     enc.configure(this._root.maxMessageBytes, this._root.maxDepth)
     enc.fields(0, bindings)
-    native = native.child(enc.buf, enc.pos)
+    native = native.child(enc.buf, enc.pos).withOwnLevel()
+    const box = { n: native.level() }
     return new Logger(native, this._root, box, { ...this._bindings, ...bindings })
   }
 

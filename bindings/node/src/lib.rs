@@ -456,6 +456,17 @@ impl NativeLogger {
         )
     }
 
+    /// This logger with a level of its own from now on, starting at the
+    /// current one.
+    #[napi]
+    pub fn with_own_level(&self) -> NativeLogger {
+        NativeLogger::wrap(
+            self.inner.with_own_level(),
+            self.max_message_bytes,
+            self.max_depth,
+        )
+    }
+
     /// The minimum level, as its number (TRACE 0 ... FATAL 5).
     #[napi]
     pub fn level(&self) -> u32 {

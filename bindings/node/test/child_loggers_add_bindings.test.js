@@ -39,3 +39,20 @@ test('child() refuses bindings that are not an object', () => {
   assert.throws(() => log.child('service=api'), /bindings must be an object/)
   return log.close()
 })
+
+test('a child keeps a level of its own: changing it leaves the parent alone, and back', async () => {
+  const log = memLogger()
+  const child = log.child({ component: 'db' })
+  assert.equal(child.level, 'info', 'a child starts at its parent level')
+  child.level = 'debug'
+  assert.equal(log.level, 'info')
+  child.debug('child debug kept')
+  log.debug('root debug filtered')
+  log.level = 'error'
+  assert.equal(child.level, 'debug')
+  child.info('child info kept')
+  log.warn('root warn filtered')
+  const got = (await records(log)).map((r) => r.msg)
+  assert.deepEqual(got, ['child debug kept', 'child info kept'])
+  await log.close()
+})
