@@ -7,8 +7,9 @@
 
 use std::fmt;
 
+use crate::record::Limits;
 use crate::record::tag;
-use crate::value::{FieldWriter, unsafe_str};
+use crate::value::{FieldWriter, MAX_DEPTH_CAP, is_utf8, unsafe_str};
 
 /// One decoded value; containers are left encoded for a nested walk.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -174,8 +175,76 @@ impl<'a> Checked<'a> {
 /// writer. Containers nested past the depth limit are skipped by their
 /// length, so hostile nesting cannot exhaust the stack.
 pub fn copy_encoded(w: &mut FieldWriter<'_>, buf: &[u8]) -> Result<(), EncodedError> {
+    // The usual buffer, built by a binding's own encoder, is well formed
+    // and within every limit: checked in one pass, it is copied whole.
+    let (limits, depth, room) = w.headroom();
+    let mut fields = 0;
+    if clean(buf, true, depth, limits, &mut fields) && fields <= room {
+        w.append_checked(buf, fields);
+        return Ok(());
+    }
     let mut r = Checked { buf, pos: 0 };
     copy_list(w, &mut r, buf.len(), true)
+}
+
+/// True when `list` is well formed and the writer would copy it
+/// unchanged: keys and strings valid UTF-8, strings within
+/// `max_message_bytes`, nesting within `max_depth` starting at `depth`.
+/// Counts the entries, nested ones included, in `fields`.
+fn clean(list: &[u8], keyed: bool, depth: usize, limits: &Limits, fields: &mut usize) -> bool {
+    let max_depth = limits.max_depth.min(MAX_DEPTH_CAP);
+    let mut pos = 0;
+    let n = list.len();
+    let u32_at = |at: usize| -> Option<usize> {
+        let b = list.get(at..at + 4)?;
+        Some(u32::from_le_bytes(b.try_into().unwrap()) as usize)
+    };
+    while pos < n {
+        let t = list[pos];
+        pos += 1;
+        if keyed {
+            let Some(k) = list.get(pos..pos + 2) else {
+                return false;
+            };
+            let len = u16::from_le_bytes([k[0], k[1]]) as usize;
+            pos += 2;
+            let Some(key) = list.get(pos..pos + len) else {
+                return false;
+            };
+            if !is_utf8(key) {
+                return false;
+            }
+            pos += len;
+        }
+        *fields += 1;
+        match t {
+            tag::NULL | tag::FALSE | tag::TRUE => {}
+            tag::I64 | tag::U64 | tag::F64 => pos += 8,
+            tag::STR | tag::BYTES | tag::OBJECT | tag::ARRAY => {
+                let Some(len) = u32_at(pos) else {
+                    return false;
+                };
+                pos += 4;
+                let Some(body) = pos.checked_add(len).and_then(|e| list.get(pos..e)) else {
+                    return false;
+                };
+                let ok = match t {
+                    tag::STR => len <= limits.max_message_bytes && is_utf8(body),
+                    tag::BYTES => len <= limits.max_message_bytes,
+                    _ => {
+                        depth < max_depth
+                            && clean(body, t == tag::OBJECT, depth + 1, limits, fields)
+                    }
+                };
+                if !ok {
+                    return false;
+                }
+                pos += len;
+            }
+            _ => return false,
+        }
+    }
+    pos == n
 }
 
 fn copy_list(
@@ -245,4 +314,103 @@ fn copy_list(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::RecBuf;
+    use crate::value::{Field, Value, field};
+
+    /// Copies `buf` the careful way only, entry by entry.
+    fn entry_by_entry(buf: &[u8], limits: &Limits) -> (Result<(), EncodedError>, Vec<u8>) {
+        let mut out = RecBuf::new();
+        let mut w = FieldWriter::new(&mut out, limits);
+        let mut r = Checked { buf, pos: 0 };
+        let res = copy_list(&mut w, &mut r, buf.len(), true);
+        w.finish();
+        (res, out.as_slice().to_vec())
+    }
+
+    fn copied(buf: &[u8], limits: &Limits) -> (Result<(), EncodedError>, Vec<u8>) {
+        let mut out = RecBuf::new();
+        let mut w = FieldWriter::new(&mut out, limits);
+        let res = copy_encoded(&mut w, buf);
+        w.finish();
+        (res, out.as_slice().to_vec())
+    }
+
+    fn encoded(fields: &[Field<'_>]) -> Vec<u8> {
+        let limits = Limits::default();
+        let mut out = RecBuf::new();
+        let mut w = FieldWriter::new(&mut out, &limits);
+        w.fields(fields);
+        w.finish();
+        out.as_slice().to_vec()
+    }
+
+    #[test]
+    fn the_whole_buffer_shortcut_agrees_with_the_careful_copy() {
+        let deep = [field("d", 1)];
+        let d2 = [field("c", &deep[..])];
+        let d3 = [field("b", &d2[..])];
+        let arr = [Value::I64(1), Value::Str("x"), Value::Object(&deep)];
+        let mut bad_utf8 = encoded(&[field("s", "abc")]);
+        let last = bad_utf8.len() - 1;
+        bad_utf8[last] = 0xff;
+        let cases = [
+            encoded(&[
+                field("user_id", 7),
+                field("path", "/api"),
+                field("lat", 1.5),
+            ]),
+            encoded(&[
+                field("a", &d3[..]),
+                field("arr", &arr[..]),
+                field("n", Value::Null),
+            ]),
+            encoded(&[field("long", "x".repeat(100).as_str())]),
+            encoded(&(0..20).map(|_| field("k", true)).collect::<Vec<_>>()),
+            bad_utf8,
+            vec![0x07, 1, 0, b'k', 9, 0, 0, 0, b'a'],
+            vec![0x42],
+        ];
+        let tight = Limits {
+            max_fields: 5,
+            max_depth: 2,
+            max_message_bytes: 50,
+            ..Limits::default()
+        };
+        for limits in [Limits::default(), tight] {
+            for case in &cases {
+                assert_eq!(
+                    copied(case, &limits),
+                    entry_by_entry(case, &limits),
+                    "{case:?}"
+                );
+            }
+        }
+        // Random bytes, and random cuts of valid buffers.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..2000 {
+            let base = &cases[(next() % 4) as usize];
+            let mut b = base[..(next() as usize % (base.len() + 1))].to_vec();
+            if next() % 2 == 0 && !b.is_empty() {
+                let i = next() as usize % b.len();
+                b[i] = next() as u8;
+            }
+            let limits = if next() % 2 == 0 {
+                Limits::default()
+            } else {
+                tight.clone()
+            };
+            assert_eq!(copied(&b, &limits), entry_by_entry(&b, &limits), "{b:?}");
+        }
+    }
 }

@@ -162,6 +162,23 @@ impl<'b> FieldWriter<'b> {
         }
     }
 
+    /// The limits, the current nesting depth, and how many more fields
+    /// the field limit allows.
+    pub(crate) fn headroom(&self) -> (&'b Limits, usize, usize) {
+        (
+            self.limits,
+            self.depth,
+            self.limits.max_fields.saturating_sub(self.count),
+        )
+    }
+
+    /// Appends `fields` entries already in the field encoding that need no
+    /// repair and fit every limit (see [`FieldWriter::headroom`]).
+    pub(crate) fn append_checked(&mut self, encoded: &[u8], fields: usize) {
+        self.buf.extend(encoded);
+        self.count += fields;
+    }
+
     /// Writes a Rust field list.
     pub fn fields(&mut self, fields: &[Field<'_>]) {
         let outer = std::mem::replace(&mut self.trusted_keys, true);
