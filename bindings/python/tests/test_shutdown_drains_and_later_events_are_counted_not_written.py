@@ -17,12 +17,17 @@ def test_shutdown_writes_everything_then_counts_later_events_as_closed(tmp_path:
     assert len(path.read_text().splitlines()) == 1000
     assert _native.peek() is None
 
-    # A handle keeps working after shutdown: it moves to a fresh root.
-    _native.install(previous)
-    # The old root itself refuses events and counts them.
-    metrics = json.loads(root.metrics_json())
-    assert metrics["sinks"][0]["written"] == 1000
-    assert root.shutdown(1) == 0
+    # Put back as the current root, a stopped logger refuses events and
+    # counts them as closed rather than writing them.
+    _native.install(root)
+    try:
+        log.info("after shutdown")
+        metrics = json.loads(root.metrics_json())
+        assert metrics["dropped"]["closed"] == 1
+        assert metrics["sinks"][0]["written"] == 1000
+        assert len(path.read_text().splitlines()) == 1000
+    finally:
+        _native.install(previous)
 
 
 def test_metrics_include_the_binding_counters() -> None:
