@@ -49,4 +49,6 @@ def test_a_real_server_under_concurrent_load_logs_each_request_once(
     errors = [r for r in asynclog_capture.records() if r["level"] == "ERROR" and r["msg"] != "request handled"]
     assert [e["msg"] for e in errors] == ["unhandled exception"]
     # uvicorn's own lines came through the bridge.
-    assert any(r["logger"].startswith("uvicorn") for r in asynclog_capture.records())
+    uvicorn_records = [r for r in asynclog_capture.records() if r["logger"].startswith("uvicorn")]
+    assert uvicorn_records
+    assert not any("color_message" in r for r in uvicorn_records)

@@ -19,9 +19,11 @@ from . import _encode, _native
 from ._levels import from_stdlib
 
 #: Attributes every ``LogRecord`` has; anything else came from ``extra``.
+#: ``color_message`` is the ANSI-coloured copy of the message uvicorn
+#: passes in ``extra`` for its own console formatter.
 _RECORD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
-    | {"message", "asctime", "taskName"}
+    | {"message", "asctime", "taskName", "color_message"}
 )
 
 #: Loggers uvicorn configures with handlers of its own.
