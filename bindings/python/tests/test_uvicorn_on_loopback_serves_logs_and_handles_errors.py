@@ -52,3 +52,54 @@ def test_a_real_server_under_concurrent_load_logs_each_request_once(
     uvicorn_records = [r for r in asynclog_capture.records() if r["logger"].startswith("uvicorn")]
     assert uvicorn_records
     assert not any("color_message" in r for r in uvicorn_records)
+
+
+def test_lifespan_background_tasks_and_the_dependency_under_uvicorn(
+    asynclog_capture: Capture,
+) -> None:
+    import contextlib
+    from collections.abc import AsyncIterator
+
+    from fastapi import FastAPI
+
+    from asynclog.fastapi import AccessLog, lifespan
+
+    app_log = asynclog.get_logger("app")
+
+    @contextlib.asynccontextmanager
+    async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app_log.info("app starting")
+        yield
+        app_log.info("app stopping")
+
+    app = make_app(AccessLog())
+    app.router.lifespan_context = lifespan(app_lifespan)
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        with Server(app, lifespan="on") as server:
+            with httpx.Client(base_url=server.url) as c:
+                assert c.get("/items/5", headers={"X-Request-ID": "life-1"}).status_code == 200
+                assert c.get("/background", headers={"X-Request-ID": "life-2"}).status_code == 200
+            asynclog_capture.wait_for(
+                lambda rs: any(r["msg"] == "async background task ran" for r in rs)
+            )
+    finally:
+        uninstall_stdlib_bridge()
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("uvicorn.access").disabled = False
+        logging.getLogger("uvicorn.access").propagate = True
+
+    assert [r["msg"] for r in asynclog_capture.find(logger="app")] == [
+        "app starting", "app stopping",
+    ]
+    item = asynclog_capture.one("reading item")
+    assert (item["request_id"], item["route"], item["correlation_id"]) == (
+        "life-1", "/items/{item_id}", "life-1",
+    )
+    for msg in ("background task ran", "async background task ran"):
+        assert asynclog_capture.one(msg)["correlation_id"] == "life-2"
+    # uvicorn's access lines are off under the lifespan helper's bridge.
+    assert not asynclog_capture.find(logger="uvicorn.access")
+    assert len(asynclog_capture.find("request handled")) == 2
