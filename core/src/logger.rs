@@ -31,8 +31,12 @@ use crate::worker::Worker;
 
 /// Worker states, as producers see them.
 pub(crate) const RUNNING: u8 = 0;
+/// Parked with an empty queue: the next record wakes it.
 pub(crate) const SLEEPING: u8 = 1;
 pub(crate) const DONE: u8 = 2;
+/// Parked for up to `batch.max_delay` while records gather: a record wakes
+/// it only once a full batch (or half the queue) is waiting.
+pub(crate) const DOZING: u8 = 3;
 
 /// A request to the worker.
 pub(crate) enum Control {
@@ -52,6 +56,8 @@ pub(crate) struct Shared {
     pub audit_policy: Policy,
     pub limits: Limits,
     pub batch: crate::config::BatchConfig,
+    /// Records queued at which a producer wakes a dozing worker.
+    pub wake_at: usize,
     pub sample_rate: f64,
     /// What producers read for an event's timestamp.
     pub clock: Clock,
@@ -90,18 +96,26 @@ impl Shared {
         match self.worker_state.load(Ordering::SeqCst) {
             RUNNING => {}
             SLEEPING => self.wake_worker(),
+            DOZING => {
+                if self.queue.len() >= self.wake_at || !heap_room(self) {
+                    self.wake_worker();
+                }
+            }
             _ => self.drain_after_done(),
         }
     }
 
     pub(crate) fn wake_worker(&self) {
-        if self
-            .worker_state
-            .compare_exchange(SLEEPING, RUNNING, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
-            if let Some(t) = self.worker_thread.get() {
-                t.unpark();
+        for parked in [SLEEPING, DOZING] {
+            if self
+                .worker_state
+                .compare_exchange(parked, RUNNING, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                if let Some(t) = self.worker_thread.get() {
+                    t.unpark();
+                }
+                return;
             }
         }
     }
@@ -380,6 +394,11 @@ impl Logger {
             audit_policy: config.audit_policy,
             limits: config.limits,
             batch: config.batch,
+            wake_at: config
+                .batch
+                .max_events
+                .min(config.queue.capacity.max(2).next_power_of_two() / 2)
+                .max(1),
             sample_rate: config.sample_rate,
             clock: Clock::detect(),
             counters: LoggerCounters::default(),

@@ -20,7 +20,7 @@ use crate::config::EncoderConfig;
 use crate::delivery::Item;
 use crate::encode::Encoder;
 use crate::level::Level;
-use crate::logger::{Control, DONE, RUNNING, SLEEPING, Shared};
+use crate::logger::{Control, DONE, DOZING, RUNNING, SLEEPING, Shared};
 use crate::metrics::Dropped;
 use crate::plugin::stage::{Outcome, Stages};
 use crate::record::{Limits, RecBuf, RecordView, settle_clock};
@@ -56,6 +56,8 @@ pub(crate) struct Worker {
     last_notice: Instant,
     /// Turns raw counter timestamps into wall-clock time.
     clock: Converter,
+    /// The last doze ended with the queue still empty: sleep next time.
+    doze_was_quiet: bool,
 }
 
 /// How long the worker lingers on a dry queue before sending a small
@@ -99,6 +101,7 @@ impl Worker {
             reported,
             last_notice: Instant::now(),
             clock: Converter::new(),
+            doze_was_quiet: true,
         }
     }
 
@@ -301,6 +304,15 @@ impl Worker {
     }
 
     /// Sleeps until a producer or a control request wakes it.
+    /// Parks the worker while the queue is dry.
+    ///
+    /// After records came, it dozes: producers leave it alone until a full
+    /// batch is waiting, and it wakes on its own after `batch.max_delay`,
+    /// so a slow, steady stream (a web server's request logs) costs one
+    /// wake-up and one write per interval instead of one per record. A
+    /// doze in which nothing arrived is followed by sleep, from which the
+    /// next record wakes it at once. Flushes and shutdown wake it either
+    /// way.
     fn idle(&mut self) {
         for _ in 0..64 {
             if !self.sh.queue.is_empty() || self.sh.control_pending.load(Ordering::Acquire) {
@@ -308,10 +320,29 @@ impl Worker {
             }
             std::hint::spin_loop();
         }
-        self.sh.worker_state.store(SLEEPING, Ordering::SeqCst);
-        if self.sh.queue.is_empty() && !self.sh.control_pending.load(Ordering::SeqCst) {
-            std::thread::park_timeout(Duration::from_millis(250));
+        let (state, timeout) = if self.doze_was_quiet {
+            (SLEEPING, Duration::from_millis(250))
+        } else {
+            (DOZING, self.sh.batch.max_delay)
+        };
+        self.sh.worker_state.store(state, Ordering::SeqCst);
+        let woken_by = |sh: &Shared| {
+            sh.control_pending.load(Ordering::SeqCst)
+                || match state {
+                    SLEEPING => !sh.queue.is_empty(),
+                    _ => sh.queue.len() >= sh.wake_at,
+                }
+        };
+        let deadline = Instant::now() + timeout;
+        // Unparks can be spurious: park again until woken or due.
+        while !woken_by(&self.sh) && self.sh.worker_state.load(Ordering::SeqCst) == state {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            std::thread::park_timeout(deadline - now);
         }
+        self.doze_was_quiet = state == DOZING && self.sh.queue.is_empty();
         self.sh.worker_state.store(RUNNING, Ordering::SeqCst);
     }
 

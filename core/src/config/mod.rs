@@ -168,7 +168,8 @@ pub struct BatchConfig {
     pub max_events: usize,
     /// Most encoded bytes in one batch. Default 1 MiB.
     pub max_bytes: usize,
-    /// Longest time an event waits in an open batch. Default 100 ms.
+    /// Longest time an event waits in an open batch, or in the queue while
+    /// the worker dozes between bursts. Default 100 ms.
     pub max_delay: Duration,
 }
 
