@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of asynclog from a fresh clone: installs what is missing,
-# checks formatting and generated files, then runs the Rust tests and the
-# C tests (plain and under ASan/UBSan).
+# checks formatting and generated files, then runs the Rust tests, the C
+# tests (plain and under ASan/UBSan), and the C++, Go, Node and Python
+# bindings' own test suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -35,6 +36,16 @@ fi
 if [[ -x bindings/go/run-tests.sh ]]; then
   step "Go binding tests"
   bindings/go/run-tests.sh
+fi
+
+if [[ -x bindings/node/run-tests.sh ]]; then
+  step "Node binding tests"
+  bindings/node/run-tests.sh
+fi
+
+if [[ -x bindings/python/run-tests.sh ]]; then
+  step "Python binding tests"
+  bindings/python/run-tests.sh
 fi
 
 step "all tests passed"
