@@ -156,6 +156,10 @@ impl Worker {
         let mut released = 0;
         let sh = Arc::clone(&self.sh);
         self.clock.tick();
+        let staged = !self.stages.is_empty() && !sh.queue.is_empty();
+        if staged {
+            self.stages.begin_pass();
+        }
         while n < max && self.batch_bytes < sh.batch.max_bytes {
             let Some(mut taken) = sh.queue.take() else {
                 break;
@@ -169,6 +173,9 @@ impl Worker {
             released += rec.heap_bytes();
             self.process(rec);
             n += 1;
+        }
+        if staged {
+            self.stages.end_pass();
         }
         self.sh.release_heap(released);
         self.dequeued += n as u64;

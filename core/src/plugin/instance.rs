@@ -50,6 +50,41 @@ pub(crate) struct Instance {
     pub passed_through: AtomicU64,
 }
 
+/// An instance held by the worker for a pass over the queue: its lock is
+/// taken once for many `process` calls, and the calls are counted once.
+/// Health reports from other threads wait for the pass to end.
+pub(crate) struct Held {
+    // Declared before `instance`, so it is dropped first: it borrows the
+    // instance that the `Arc` below keeps alive at a fixed address.
+    guard: std::sync::MutexGuard<'static, Raw>,
+    calls: u64,
+    instance: Arc<Instance>,
+}
+
+impl Held {
+    /// Calls `process`; `None` once the instance is destroyed.
+    pub(crate) fn process(
+        &mut self,
+        record: &abi::asynclog_record_view,
+        edit: *mut abi::asynclog_record_edit,
+    ) -> Option<i32> {
+        let process = self.instance.plugin.library().callbacks.process?;
+        if !self.guard.alive {
+            return None;
+        }
+        self.calls += 1;
+        // SAFETY: a live instance, held; a record view and edit handle
+        // valid for the call.
+        Some(unsafe { process(self.guard.ptr, record, edit) })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.instance.calls.fetch_add(self.calls, Ordering::Relaxed);
+    }
+}
+
 /// Why `create` failed.
 pub(crate) enum CreateError {
     /// `BAD_CONFIG`, with the plugin's message.
@@ -147,6 +182,25 @@ impl Instance {
             self.calls.fetch_add(1, Ordering::Relaxed);
             f(ptr)
         })
+    }
+
+    /// Takes the instance's lock for a pass of `process` calls.
+    pub(crate) fn hold(self: &Arc<Instance>) -> Held {
+        let instance = Arc::clone(self);
+        let guard = lock(&instance.raw);
+        // SAFETY: the guard borrows `instance.raw`, which lives in the
+        // `Arc`'s allocation; `Held` keeps that `Arc` and drops the guard
+        // before it, so the borrow never outlives the mutex.
+        let guard = unsafe {
+            std::mem::transmute::<std::sync::MutexGuard<'_, Raw>, std::sync::MutexGuard<'static, Raw>>(
+                guard,
+            )
+        };
+        Held {
+            guard,
+            calls: 0,
+            instance,
+        }
     }
 
     /// Calls `process`; `None` once the instance is retired.

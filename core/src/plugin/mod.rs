@@ -34,7 +34,7 @@ pub(crate) mod stage;
 use std::fmt;
 
 pub use instance::{HealthReport, PluginHealth};
-pub(crate) use instance::{Instance, create_instance};
+pub(crate) use instance::{Held, Instance, create_instance};
 pub use loader::{Plugin, PluginError, load};
 pub use schema::{ConfigType, PluginConfig, SchemaField};
 

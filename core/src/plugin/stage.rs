@@ -17,8 +17,8 @@ use std::sync::atomic::Ordering;
 
 use asynclog_plugin_abi as abi;
 
-use super::Instance;
 use super::host::{Added, EditState};
+use super::{Held, Instance};
 use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, Limits, RecBuf, RecordView};
 use crate::tlv::{Entries, Item};
 use crate::value::FieldWriter;
@@ -44,11 +44,18 @@ pub(crate) struct Stages {
 /// One stage: the instance, and what it gave once for every record.
 struct Stage {
     instance: Arc<Instance>,
+    /// The instance's lock, while the worker makes a pass over the queue.
+    held: Option<Held>,
     /// Static fields, in the field encoding.
     statics: Vec<u8>,
     /// The instance only adds static fields: `process` is not called.
     statics_only: bool,
 }
+
+// SAFETY: the only member that is not `Send` is a stage's `held` lock
+// guard, which exists only between `begin_pass` and `end_pass` on the
+// worker's thread. `Stages` moves to that thread once, before any pass.
+unsafe impl Send for Stages {}
 
 impl Stages {
     pub(crate) fn new(stages: Vec<Arc<Instance>>) -> Stages {
@@ -60,6 +67,7 @@ impl Stages {
                     instance.plugin.capabilities() & abi::ASYNCLOG_PLUGIN_CAP_STATIC_ONLY != 0;
                 Stage {
                     instance,
+                    held: None,
                     statics,
                     statics_only,
                 }
@@ -77,6 +85,23 @@ impl Stages {
         self.stages.is_empty()
     }
 
+    /// Takes every stage's lock for a pass of records: one lock and one
+    /// count per pass instead of per record.
+    pub(crate) fn begin_pass(&mut self) {
+        for st in &mut self.stages {
+            if !st.statics_only && !st.instance.is_retired() {
+                st.held = Some(st.instance.hold());
+            }
+        }
+    }
+
+    /// Releases what [`Stages::begin_pass`] took.
+    pub(crate) fn end_pass(&mut self) {
+        for st in &mut self.stages {
+            st.held = None;
+        }
+    }
+
     /// Runs every stage on `record`, which `decoded` is the view of.
     pub(crate) fn run<'s>(
         &'s mut self,
@@ -87,9 +112,10 @@ impl Stages {
         let mut edited = false;
         for Stage {
             instance: stage,
+            held,
             statics,
             statics_only,
-        } in &self.stages
+        } in &mut self.stages
         {
             if !statics.is_empty() && !stage.is_retired() {
                 let bytes = if edited {
@@ -125,7 +151,10 @@ impl Stages {
             self.edit.reset();
             self.edit.active = true;
             let handle = self.edit.as_abi();
-            let status = stage.process(&abi_view, handle);
+            let status = match held {
+                Some(h) => h.process(&abi_view, handle),
+                None => stage.process(&abi_view, handle),
+            };
             self.edit.active = false;
             match status {
                 None => {
@@ -143,6 +172,8 @@ impl Stages {
                     }
                 }
                 Some(status @ (abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC)) => {
+                    // Retiring destroys the instance, under its lock.
+                    *held = None;
                     stage.retire(status, "process");
                 }
                 Some(status) => stage.note_error(status, "process"),
@@ -157,6 +188,7 @@ impl Stages {
 
     /// Destroys every stage; the worker calls it as it ends.
     pub(crate) fn destroy(&mut self) {
+        self.end_pass();
         for stage in &self.stages {
             stage.instance.destroy();
         }
