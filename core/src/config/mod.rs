@@ -221,9 +221,9 @@ impl SinkKind {
 /// Bounds and policy of a sink's batch queue.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SinkQueueConfig {
-    /// Most batches queued for this sink. Default 64.
+    /// Most batches queued for this sink. Default 16.
     pub max_batches: usize,
-    /// Most bytes queued for this sink. Default 64 MiB.
+    /// Most bytes queued for this sink. Default 16 MiB.
     pub max_bytes: usize,
     /// What a full sink queue does. Default `Block`: the worker waits, so a
     /// stalled sink eventually applies the logger queue's policy.
@@ -323,8 +323,8 @@ impl Default for BatchConfig {
 impl Default for SinkQueueConfig {
     fn default() -> SinkQueueConfig {
         SinkQueueConfig {
-            max_batches: 64,
-            max_bytes: 64 << 20,
+            max_batches: 16,
+            max_bytes: 16 << 20,
             policy: Policy::Block,
         }
     }

@@ -13,7 +13,7 @@
 //!   "loggers": { "db": { "level": "warn" } },
 //!   "sinks": [
 //!     { "type": "stderr", "encoder": "console", "color": "auto", "level": "debug",
-//!       "queue": { "max_batches": 64, "max_bytes": "64MiB", "policy": "block" } },
+//!       "queue": { "max_batches": 16, "max_bytes": "16MiB", "policy": "block" } },
 //!     { "type": "file", "path": "/var/log/app.log", "mode": "0640",
 //!       "rotation": { "max_bytes": "100MiB", "interval": "daily", "keep": 10,
 //!                     "compress": true } } ] }
