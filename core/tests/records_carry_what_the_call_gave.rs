@@ -381,9 +381,17 @@ fn a_handle_with_its_own_level_leaves_its_parent_alone() {
     assert_eq!(child.log(Level::Debug, "seen", &[]), Outcome::Queued);
     assert_eq!(log.log(Level::Debug, "hidden", &[]), Outcome::Filtered);
     log.set_level(Level::Error);
-    assert_eq!(child.level(), Level::Debug, "the parent's change stays with the parent");
+    assert_eq!(
+        child.level(),
+        Level::Debug,
+        "the parent's change stays with the parent"
+    );
     let grandchild = child.with(&[field("k", 1)]);
-    assert_eq!(grandchild.level(), Level::Debug, "children share their parent's level");
+    assert_eq!(
+        grandchild.level(),
+        Level::Debug,
+        "children share their parent's level"
+    );
     let v = one_line(&log);
     assert_eq!(v["msg"], "seen");
     assert_eq!(v["component"], "db");
