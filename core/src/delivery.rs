@@ -149,11 +149,14 @@ impl SinkLane {
 
     /// Keeps a written batch's buffer if nothing else holds it.
     fn recycle(&self, data: Bytes) {
-        let Ok(unique) = data.try_into_mut() else {
+        let Ok(mut unique) = data.try_into_mut() else {
             return;
         };
-        let mut buf: Vec<u8> = unique.into();
-        buf.clear();
+        // Emptied first: turning it back into a `Vec` moves what it holds
+        // to the front of the allocation, which for a full batch is a copy
+        // of the whole batch.
+        unique.clear();
+        let buf: Vec<u8> = unique.into();
         let mut spare = self.spare.lock().unwrap();
         if spare.len() < SPARE_BUFFERS {
             spare.push(buf);
@@ -329,5 +332,36 @@ fn write_batch(
                 std::thread::sleep(Duration::from_millis(5u64 << (2 * attempt)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_batch_gives_its_buffer_back_whole() {
+        let lane = SinkLane::new(
+            "s".into(),
+            Level::Info,
+            EncoderConfig::Ndjson,
+            false,
+            SinkQueueConfig::default(),
+        );
+        let mut buf = Vec::with_capacity(1 << 20);
+        buf.extend_from_slice(&[b'x'; 600_000]);
+        let at = buf.as_ptr();
+        let data = Bytes::from(buf);
+        let shared = data.clone();
+        lane.recycle(data);
+        assert!(
+            lane.take_spare().is_none(),
+            "another sink still holds the batch"
+        );
+        lane.recycle(shared);
+        let spare = lane.take_spare().expect("the last holder keeps the buffer");
+        assert!(spare.is_empty());
+        assert_eq!(spare.as_ptr(), at, "the same allocation, not a copy");
+        assert!(spare.capacity() >= 1 << 20);
     }
 }

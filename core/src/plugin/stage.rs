@@ -37,8 +37,23 @@ pub(crate) enum Outcome<'a> {
 pub(crate) struct Stages {
     stages: Vec<Stage>,
     edit: Box<EditState>,
-    current: RecBuf,
-    spare: RecBuf,
+    /// The edited record and the buffer the next edit is written to, in
+    /// turn: `flip` says which is which, so that an edit swaps a flag, not
+    /// two inline buffers of a quarter kilobyte each.
+    a: RecBuf,
+    b: RecBuf,
+    flip: bool,
+}
+
+/// The edited record (`.0`) and the spare buffer (`.1`) of `Stages`.
+macro_rules! bufs {
+    ($s:expr) => {
+        if $s.flip {
+            (&$s.b, &mut $s.a)
+        } else {
+            (&$s.a, &mut $s.b)
+        }
+    };
 }
 
 /// One stage: the instance, and what it gave once for every record.
@@ -76,8 +91,9 @@ impl Stages {
         Stages {
             stages,
             edit: Box::default(),
-            current: RecBuf::new(),
-            spare: RecBuf::new(),
+            a: RecBuf::new(),
+            b: RecBuf::new(),
+            flip: false,
         }
     }
 
@@ -118,20 +134,18 @@ impl Stages {
         } in &mut self.stages
         {
             if !statics.is_empty() && !stage.is_retired() {
-                let bytes = if edited {
-                    self.current.as_slice()
-                } else {
-                    record
-                };
-                with_statics(bytes, statics, &mut self.spare);
-                std::mem::swap(&mut self.current, &mut self.spare);
+                let (current, spare) = bufs!(self);
+                let bytes = if edited { current.as_slice() } else { record };
+                with_statics(bytes, statics, spare);
+                self.flip = !self.flip;
                 edited = true;
             }
             if *statics_only {
                 continue;
             }
+            let (current, spare) = bufs!(self);
             let view = if edited {
-                RecordView::decode(self.current.as_slice())
+                RecordView::decode(current.as_slice())
             } else {
                 *decoded
             };
@@ -166,8 +180,8 @@ impl Stages {
                         return Outcome::Dropped;
                     }
                     if self.edit.changes() {
-                        rebuild(&view, &self.edit, limits, &mut self.spare);
-                        std::mem::swap(&mut self.current, &mut self.spare);
+                        rebuild(&view, &self.edit, limits, spare);
+                        self.flip = !self.flip;
                         edited = true;
                     }
                 }
@@ -180,7 +194,7 @@ impl Stages {
             }
         }
         if edited {
-            Outcome::Edited(&self.current)
+            Outcome::Edited(bufs!(self).0)
         } else {
             Outcome::Unchanged
         }
