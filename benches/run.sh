@@ -30,6 +30,11 @@ fi
 
 echo "== building (release)" >&2
 cargo build --release -p asynclog-ffi -p asynclog-bench-compare
+# The plugin contenders' shared objects, built here rather than inside a
+# timed child.
+cargo build --release --quiet -p asynclog-fault -p asynclog-env-enricher \
+  --target-dir "$root/target/bench-plugins"
+export ASYNCLOG_BENCH_PLUGIN_DIR="${ASYNCLOG_BENCH_PLUGIN_DIR:-$root/target/bench-plugins/release}"
 
 # Programs linked against libasynclog.so record its SONAME.
 ln -sf libasynclog.so "$release/libasynclog.so.0"
