@@ -144,10 +144,12 @@ impl Stages {
                 continue;
             }
             let (current, spare) = bufs!(self);
+            let redecoded;
             let view = if edited {
-                RecordView::decode(current.as_slice())
+                redecoded = RecordView::decode(current.as_slice());
+                &redecoded
             } else {
-                *decoded
+                decoded
             };
             if stage.is_retired() {
                 stage.passed_through.fetch_add(1, Ordering::Relaxed);
@@ -180,7 +182,7 @@ impl Stages {
                         return Outcome::Dropped;
                     }
                     if self.edit.changes() {
-                        rebuild(&view, &self.edit, limits, spare);
+                        rebuild(view, &self.edit, limits, spare);
                         self.flip = !self.flip;
                         edited = true;
                     }

@@ -89,10 +89,10 @@ pub struct Record<'a> {
     pub level_number: u32,
     /// Nanoseconds since the Unix epoch, taken at the call.
     pub ts_nanos: u64,
-    /// The logger's name.
-    pub logger: &'a str,
-    /// The message.
-    pub message: &'a str,
+    /// The logger's name, as the host gave it; see [`Record::logger`].
+    logger: &'a [u8],
+    /// The message, as the host gave it; see [`Record::message`].
+    message: &'a [u8],
     /// Context fields captured at the call.
     pub context: Fields<'a>,
     /// The logger's bound fields.
@@ -112,12 +112,23 @@ impl<'a> Record<'a> {
         Record {
             level_number: view.level,
             ts_nanos: view.ts_nanos,
-            logger: text(b(view.logger)),
-            message: text(b(view.message)),
+            logger: b(view.logger),
+            message: b(view.message),
             context: Fields::new(b(view.context)),
             bound: Fields::new(b(view.bound)),
             fields: Fields::new(b(view.fields)),
         }
+    }
+
+    /// The logger's name. Read when asked for, so a plugin that never
+    /// looks at it pays nothing.
+    pub fn logger(&self) -> &'a str {
+        text(self.logger)
+    }
+
+    /// The message; read when asked for, like [`Record::logger`].
+    pub fn message(&self) -> &'a str {
+        text(self.message)
     }
 
     /// The level, or `None` for a number this SDK does not know.
