@@ -17,15 +17,13 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use asynclog_core::config::Format;
-use asynclog_core::{Config, Level, Logger, Outcome, field};
+use asynclog_core::{Config, Logger, field};
 use serde_json::json;
 
 use super::Finished;
-use crate::harness::produce;
-use crate::workload::{LOGGER_NAME, MESSAGE, PATH, Plan};
+use crate::workload::{LOGGER_NAME, Plan};
 
 pub fn pass_through(path: &Path, plan: &Plan) -> Result<Finished, String> {
     run(path, plan, Variant::PassThrough)
@@ -119,42 +117,16 @@ fn run(path: &Path, plan: &Plan, variant: Variant) -> Result<Finished, String> {
         _ => root.clone(),
     };
 
-    let produced = produce(plan, |_| {
-        let log = log.clone();
-        move |id, latency| {
-            let fields = [
-                field("user_id", id as i64),
-                field("path", PATH),
-                field("latency_ms", latency),
-            ];
-            matches!(log.log(Level::Info, MESSAGE, &fields), Outcome::Queued)
-        }
-    });
-
-    let shutdown = log.shutdown(Duration::from_secs(300));
-    let metrics = log.metrics();
-    let health = log.health();
-    drop(log);
+    let produced = super::asynclog_rust::log_plan(&log, plan);
     drop(root);
-    let end = Instant::now();
+    let healthy = log.health().is_healthy();
+    let (end, details) = super::asynclog_rust::close(log, json!({ "healthy": healthy }));
     if !dir.as_os_str().is_empty() {
         let _ = std::fs::remove_dir_all(&dir);
     }
-
-    let sink = metrics.sink("file");
     Ok(Finished {
         produced,
         end,
-        details: json!({
-            "shutdown": match shutdown {
-                Ok(()) => "ok".to_string(),
-                Err(p) => format!("{} events pending", p.events),
-            },
-            "submitted": metrics.submitted,
-            "dropped": metrics.dropped.total(),
-            "written": sink.map(|s| s.written),
-            "sink_dropped": sink.map(|s| s.dropped.total()),
-            "healthy": health.is_healthy(),
-        }),
+        details,
     })
 }

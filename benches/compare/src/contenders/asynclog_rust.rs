@@ -9,7 +9,7 @@ use asynclog_core::{Config, Level, Logger, Outcome, field};
 use serde_json::json;
 
 use super::Finished;
-use crate::harness::produce;
+use crate::harness::{Produced, produce};
 use crate::workload::{LOGGER_NAME, MESSAGE, PATH, Plan};
 
 pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
@@ -22,8 +22,18 @@ pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
         ..Config::default()
     };
     let log = Logger::new(config).map_err(|e| format!("asynclog: {e}"))?;
+    let produced = log_plan(&log, plan);
+    let (end, details) = close(log, json!({}));
+    Ok(Finished {
+        produced,
+        end,
+        details,
+    })
+}
 
-    let produced = produce(plan, |_| {
+/// Logs the plan's events through `log` from the plan's threads.
+pub(super) fn log_plan(log: &Logger, plan: &Plan) -> Produced {
+    produce(plan, |_| {
         let log = log.clone();
         move |id, latency| {
             let fields = [
@@ -33,27 +43,31 @@ pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
             ];
             matches!(log.log(Level::Info, MESSAGE, &fields), Outcome::Queued)
         }
-    });
+    })
+}
 
+/// Shuts the logger down and drops it (the last handle: other clones must
+/// be gone), and returns when that was done and the logger's own counts,
+/// added to `details`.
+pub(super) fn close(log: Logger, mut details: serde_json::Value) -> (Instant, serde_json::Value) {
     let shutdown = log.shutdown(Duration::from_secs(300));
     let metrics = log.metrics();
     drop(log);
     let end = Instant::now();
-
     let sink = metrics.sink("file");
-    Ok(Finished {
-        produced,
-        end,
-        details: json!({
-            "shutdown": match shutdown {
-                Ok(()) => "ok".to_string(),
-                Err(p) => format!("{} events pending", p.events),
-            },
-            "submitted": metrics.submitted,
-            "dropped": metrics.dropped.total(),
-            "written": sink.map(|s| s.written),
-            "batches": sink.map(|s| s.batches),
-            "sink_dropped": sink.map(|s| s.dropped.total()),
-        }),
-    })
+    let counts = json!({
+        "shutdown": match shutdown {
+            Ok(()) => "ok".to_string(),
+            Err(p) => format!("{} events pending", p.events),
+        },
+        "submitted": metrics.submitted,
+        "dropped": metrics.dropped.total(),
+        "written": sink.map(|s| s.written),
+        "batches": sink.map(|s| s.batches),
+        "sink_dropped": sink.map(|s| s.dropped.total()),
+    });
+    if let (Some(d), serde_json::Value::Object(c)) = (details.as_object_mut(), counts) {
+        d.extend(c);
+    }
+    (end, details)
 }
