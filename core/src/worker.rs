@@ -18,13 +18,34 @@ use bytes::Bytes;
 use crate::clock::Converter;
 use crate::config::EncoderConfig;
 use crate::delivery::Item;
-use crate::encode::Encoder;
+use crate::encode::{Encoder, Statics};
 use crate::level::Level;
 use crate::logger::{Control, DONE, DOZING, RUNNING, SLEEPING, Shared};
 use crate::metrics::Dropped;
 use crate::plugin::stage::{Outcome, Stages};
 use crate::record::{Limits, RecBuf, RecordView, settle_clock};
 use crate::value::FieldWriter;
+
+/// Encodes `view` into every group whose level it passes, counting the
+/// others as filtered; the size of the largest encoding.
+#[inline]
+fn encode_groups(groups: &mut [Group], view: &RecordView<'_>, statics: Option<&Statics>) -> usize {
+    let mut largest = 0;
+    for g in groups {
+        if view.level.passes(g.level) {
+            let before = g.buf.len();
+            match statics {
+                Some(st) => g.encoder.encode_with(view, st, &mut g.buf),
+                None => g.encoder.encode(view, &mut g.buf),
+            }
+            g.events += 1;
+            largest = largest.max(g.buf.len() - before);
+        } else {
+            g.filtered += 1;
+        }
+    }
+    largest
+}
 
 /// Sinks that share an encoder and a level, and so a batch.
 struct Group {
@@ -87,6 +108,10 @@ impl Worker {
             }
         }
         let reported = vec![Dropped::default(); sh.lanes.len()];
+        let mut stages = stages;
+        if groups.iter().all(|g| g.encoder.renders_statics()) {
+            stages.render_statics();
+        }
         Worker {
             sh,
             groups,
@@ -211,30 +236,24 @@ impl Worker {
                 return;
             }
         }
-        if !self.stages.is_empty() {
-            match self.stages.run(rec.as_slice(), &view, &self.sh.limits) {
-                Outcome::Unchanged => {}
-                Outcome::Edited(edited) => view = RecordView::decode(edited.as_slice()),
-                Outcome::Dropped => {
-                    self.sh.counters.filtered_plugin.add(1);
-                    return;
+        let largest = if let Some(statics) = self.stages.rendered() {
+            // Every stage only adds static fields: the encoders add them.
+            self.batch_started.get_or_insert_with(Instant::now);
+            encode_groups(&mut self.groups, &view, Some(statics))
+        } else {
+            if !self.stages.is_empty() {
+                match self.stages.run(rec.as_slice(), &view, &self.sh.limits) {
+                    Outcome::Unchanged => {}
+                    Outcome::Edited(edited) => view = RecordView::decode(edited.as_slice()),
+                    Outcome::Dropped => {
+                        self.sh.counters.filtered_plugin.add(1);
+                        return;
+                    }
                 }
             }
-        }
-        if self.batch_started.is_none() {
-            self.batch_started = Some(Instant::now());
-        }
-        let mut largest = 0;
-        for g in &mut self.groups {
-            if view.level.passes(g.level) {
-                let before = g.buf.len();
-                g.encoder.encode(&view, &mut g.buf);
-                g.events += 1;
-                largest = largest.max(g.buf.len() - before);
-            } else {
-                g.filtered += 1;
-            }
-        }
+            self.batch_started.get_or_insert_with(Instant::now);
+            encode_groups(&mut self.groups, &view, None)
+        };
         self.batch_bytes += largest;
     }
 

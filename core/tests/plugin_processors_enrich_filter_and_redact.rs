@@ -105,6 +105,57 @@ fn the_env_enricher_adds_identity_but_the_event_keeps_its_own_fields() {
 }
 
 #[test]
+fn static_fields_reach_every_encoder_and_the_event_still_wins() {
+    let dir = PluginDir::new();
+    let so = dir.rust_plugin("env_enricher");
+    let enricher = json!({"plugin": so, "config": {
+        "fields": ["team=core", "region=eu-1", "msg=static"],
+        "host": false, "pid": false, "container": false}});
+    // NDJSON alone (the fields are written from their rendered form) and
+    // NDJSON beside logfmt (they are copied into each record).
+    for sinks in [
+        json!([{"type": "capture", "name": "mem"}]),
+        json!([{"type": "capture", "name": "mem"},
+               {"type": "capture", "name": "fmt", "encoder": "logfmt"}]),
+    ] {
+        let log = Logger::new(config(json!({
+            "plugins": dir.dirs_json(),
+            "processors": [enricher.clone()],
+            "sinks": sinks.clone()
+        })))
+        .unwrap();
+        log.info("plain", &[field("n", 1)]);
+        log.info("own region", &[field("region", "us-2")]);
+        let lines = lines(&log);
+        assert_eq!(lines.len(), 2, "{sinks}");
+        assert_eq!(lines[0]["team"], "core");
+        assert_eq!(lines[0]["region"], "eu-1");
+        assert_eq!(
+            lines[0]["fields.msg"], "static",
+            "a reserved key is renamed"
+        );
+        assert_eq!(lines[0]["msg"], "plain");
+        assert_eq!(lines[0]["n"], 1);
+        assert_eq!(lines[1]["region"], "us-2", "the event's own value wins");
+        assert_eq!(lines[1]["team"], "core");
+        let raw = log.capture("mem").unwrap().lines();
+        for line in &raw {
+            assert_eq!(line.matches("\"region\"").count(), 1, "{line}");
+        }
+        // Rendered once, the static fields follow the event's own; copied
+        // into the record, they come before them.
+        let (n, team) = (raw[0].find("\"n\":"), raw[0].find("\"team\":"));
+        let rendered = sinks.as_array().unwrap().len() == 1;
+        assert_eq!(n < team, rendered, "{}", raw[0]);
+        if let Some(fmt) = log.capture("fmt") {
+            let text = fmt.text();
+            assert!(text.contains("team=core"), "{text}");
+            assert!(text.contains("region=us-2"), "{text}");
+        }
+    }
+}
+
+#[test]
 fn stages_after_the_env_enricher_see_its_static_fields() {
     let dir = PluginDir::new();
     let enricher = dir.rust_plugin("env_enricher");

@@ -1,7 +1,7 @@
 //! NDJSON: one JSON object per line, written by hand for speed.
 
 use super::time::TimeCache;
-use super::{Entry, RENAMED_PREFIX, for_each_in_object, for_each_top};
+use super::{Entry, RENAMED_PREFIX, Statics, for_each_in_object, for_each_top, for_each_top_with};
 use crate::record::RecordView;
 use crate::record::put;
 use crate::tlv::{Entries, Item};
@@ -197,10 +197,39 @@ impl Json {
         });
         put(out, b"}\n");
     }
+
+    /// [`Json::encode`] with static fields: written from their rendered
+    /// form, after the event's own fields, unless the event has one of
+    /// their keys (then they take their usual place, and lose to it).
+    #[inline]
+    pub(crate) fn encode_with(
+        &mut self,
+        rec: &RecordView<'_>,
+        statics: &Statics,
+        out: &mut Vec<u8>,
+    ) {
+        put(out, b"{\"ts\":\"");
+        self.time.nanos(rec.ts_nanos, out);
+        put(out, b"\",\"level\":\"");
+        put(out, rec.level.as_str().as_bytes());
+        put(out, b"\",\"logger\":");
+        write_str(out, rec.name);
+        put(out, b",\"msg\":");
+        write_str(out, rec.message);
+        let rendered = for_each_top_with(rec, statics, |e| {
+            out.push(b',');
+            write_entry(out, e);
+        });
+        if rendered && !statics.json.is_empty() {
+            out.push(b',');
+            put(out, &statics.json);
+        }
+        put(out, b"}\n");
+    }
 }
 
 #[inline]
-fn write_entry(out: &mut Vec<u8>, &(key, item, renamed): &Entry<'_>) {
+pub(crate) fn write_entry(out: &mut Vec<u8>, &(key, item, renamed): &Entry<'_>) {
     out.push(b'"');
     if renamed {
         put(out, RENAMED_PREFIX.as_bytes());

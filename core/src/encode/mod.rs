@@ -54,6 +54,30 @@ impl Encoder {
             Encoder::Console(e) => e.encode(rec, out),
         }
     }
+
+    /// True when this encoder writes static fields from their
+    /// pre-rendered form ([`Encoder::encode_with`]).
+    pub(crate) fn renders_statics(&self) -> bool {
+        matches!(self, Encoder::Json(_))
+    }
+
+    /// Appends one encoded record with `statics` added. Only for an
+    /// encoder that [`Encoder::renders_statics`].
+    #[inline]
+    pub(crate) fn encode_with(
+        &mut self,
+        rec: &RecordView<'_>,
+        statics: &Statics,
+        out: &mut Vec<u8>,
+    ) {
+        match self {
+            Encoder::Json(e) => e.encode_with(rec, statics, out),
+            // Not reached: the worker renders statics only when every
+            // encoder can; the others get records with the fields in them.
+            Encoder::Logfmt(e) => e.encode(rec, out),
+            Encoder::Console(e) => e.encode(rec, out),
+        }
+    }
 }
 
 /// An entry ready to write: key, value, and whether the key was renamed.
@@ -164,6 +188,123 @@ pub(crate) fn for_each_top<'a>(rec: &RecordView<'a>, f: impl FnMut(&Entry<'a>)) 
         }
     }
     list.for_each_unique(f);
+}
+
+/// Static fields a plugin gave once, ready for encoders that can write
+/// them as pre-rendered text: their keys (to tell whether an event has one
+/// of them) and the encoded list (for when it does).
+#[derive(Debug, Default)]
+pub(crate) struct Statics {
+    /// The fields, in the field encoding, repeated keys removed.
+    pub encoded: Vec<u8>,
+    /// Each key, and whether it is written renamed.
+    keys: Vec<(String, bool)>,
+    /// The union of the keys' fingerprints.
+    mask: u64,
+    /// The fields as NDJSON members, comma-separated: `"k":"v","n":1`.
+    pub json: Vec<u8>,
+}
+
+impl Statics {
+    /// Prepares `encoded` (the field encoding, later keys losing to
+    /// earlier ones, as among plugin stages).
+    pub(crate) fn new(encoded: &[u8]) -> Statics {
+        let mut kept: Vec<(&str, Item<'_>)> = Vec::new();
+        for (k, v) in Entries::object(encoded) {
+            if !kept.iter().any(|(seen, _)| *seen == k) {
+                kept.push((k, v));
+            }
+        }
+        let mut st = Statics::default();
+        let mut w_buf = crate::record::RecBuf::new();
+        let limits = crate::record::Limits::default();
+        {
+            let mut w = crate::value::FieldWriter::new(&mut w_buf, &limits);
+            for (k, v) in &kept {
+                let key = Some(k.as_bytes());
+                // The host API gives only strings and integers; the other
+                // scalars are kept for completeness, containers never come.
+                match *v {
+                    Item::Null => w.null(key),
+                    Item::Bool(b) => w.bool(key, b),
+                    Item::I64(n) => w.i64(key, n),
+                    Item::U64(n) => w.u64(key, n),
+                    Item::F64(n) => w.f64(key, n),
+                    Item::Str(t) => w.str(key, t.as_bytes()),
+                    Item::Bytes(b) => w.bytes(key, b),
+                    Item::Object(_) | Item::Array(_) => {}
+                }
+            }
+            w.finish();
+        }
+        st.encoded = w_buf.as_slice().to_vec();
+        for (k, v) in &kept {
+            let renamed = is_reserved(k);
+            st.mask |= fingerprint(k, renamed);
+            st.keys.push(((*k).to_string(), renamed));
+            if !st.json.is_empty() {
+                st.json.push(b',');
+            }
+            json::write_entry(&mut st.json, &(k, *v, renamed));
+        }
+        st
+    }
+}
+
+/// Like [`for_each_top`], for a record that `statics` apply to, placed
+/// between the bound fields and the event's own (so the event wins). When
+/// no key of the record is a static one, the statics are left out of the
+/// walk and `true` is returned: the caller writes them itself, as one
+/// pre-rendered piece. Otherwise they are walked with the rest.
+#[inline(always)]
+pub(crate) fn for_each_top_with<'a>(
+    rec: &RecordView<'a>,
+    statics: &'a Statics,
+    mut f: impl FnMut(&Entry<'a>),
+) -> bool {
+    let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
+    let mut list = EntryList {
+        inline: &mut storage,
+        len: 0,
+        spill: Vec::new(),
+        seen: 0,
+        maybe_repeats: false,
+    };
+    for part in [rec.context, rec.bound, rec.fields] {
+        for (k, v) in Entries::object(part) {
+            let renamed = is_reserved(k);
+            list.push((k, v, renamed));
+        }
+    }
+    let n = list.len + list.spill.len();
+    let collides = list.seen & statics.mask != 0
+        && (0..n).any(|i| {
+            let e = list.get(i);
+            statics
+                .keys
+                .iter()
+                .any(|(k, r)| *r == e.2 && k.as_str() == e.0)
+        });
+    if !collides {
+        list.for_each_unique(&mut f);
+        return true;
+    }
+    let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
+    let mut list = EntryList {
+        inline: &mut storage,
+        len: 0,
+        spill: Vec::new(),
+        seen: 0,
+        maybe_repeats: false,
+    };
+    for part in [rec.context, rec.bound, &statics.encoded[..], rec.fields] {
+        for (k, v) in Entries::object(part) {
+            let renamed = is_reserved(k);
+            list.push((k, v, renamed));
+        }
+    }
+    list.for_each_unique(f);
+    false
 }
 
 /// Calls `f` for each entry of a nested object, de-duplicated.

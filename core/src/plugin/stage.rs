@@ -19,6 +19,7 @@ use asynclog_plugin_abi as abi;
 
 use super::host::{Added, EditState};
 use super::{Held, Instance};
+use crate::encode::Statics;
 use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, Limits, RecBuf, RecordView};
 use crate::tlv::{Entries, Item};
 use crate::value::FieldWriter;
@@ -43,6 +44,10 @@ pub(crate) struct Stages {
     a: RecBuf,
     b: RecBuf,
     flip: bool,
+    /// Set when every stage only adds static fields and every encoder can
+    /// write them pre-rendered: records then pass the stages untouched,
+    /// and the encoders add the fields.
+    rendered: Option<Statics>,
 }
 
 /// The edited record (`.0`) and the spare buffer (`.1`) of `Stages`.
@@ -94,11 +99,33 @@ impl Stages {
             a: RecBuf::new(),
             b: RecBuf::new(),
             flip: false,
+            rendered: None,
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.stages.is_empty()
+    }
+
+    /// Lets the encoders write the static fields, rendered once, instead of
+    /// copying them into every record, when every stage only adds static
+    /// fields. The worker calls this when all its encoders can
+    /// ([`crate::encode::Encoder::renders_statics`]).
+    pub(crate) fn render_statics(&mut self) {
+        if self.stages.is_empty() || !self.stages.iter().all(|st| st.statics_only) {
+            return;
+        }
+        let mut all = Vec::new();
+        for st in &self.stages {
+            all.extend_from_slice(&st.statics);
+        }
+        self.rendered = Some(Statics::new(&all));
+    }
+
+    /// The static fields the encoders add, if [`Stages::render_statics`]
+    /// took effect.
+    pub(crate) fn rendered(&self) -> Option<&Statics> {
+        self.rendered.as_ref()
     }
 
     /// Takes every stage's lock for a pass of records: one lock and one
@@ -125,6 +152,9 @@ impl Stages {
         decoded: &RecordView<'_>,
         limits: &Limits,
     ) -> Outcome<'s> {
+        if self.rendered.is_some() {
+            return Outcome::Unchanged;
+        }
         let mut edited = false;
         for Stage {
             instance: stage,
