@@ -90,7 +90,7 @@ const LINGER: Duration = Duration::from_micros(100);
 const NOTICE_EVERY: Duration = Duration::from_secs(1);
 
 impl Worker {
-    pub(crate) fn new(sh: Arc<Shared>, stages: Stages) -> Worker {
+    pub(crate) fn new(sh: Arc<Shared>, mut stages: Stages) -> Worker {
         let mut groups: Vec<Group> = Vec::new();
         for (i, lane) in sh.lanes.iter().enumerate() {
             let key = (lane.encoder, lane.level, lane.tty);
@@ -108,7 +108,6 @@ impl Worker {
             }
         }
         let reported = vec![Dropped::default(); sh.lanes.len()];
-        let mut stages = stages;
         if groups.iter().all(|g| g.encoder.renders_statics()) {
             stages.render_statics();
         }

@@ -181,8 +181,9 @@ impl Json {
         }
     }
 
-    #[inline]
-    pub(crate) fn encode(&mut self, rec: &RecordView<'_>, out: &mut Vec<u8>) {
+    /// The members every line starts with: timestamp, level, logger, message.
+    #[inline(always)]
+    fn head(&mut self, rec: &RecordView<'_>, out: &mut Vec<u8>) {
         put(out, b"{\"ts\":\"");
         self.time.nanos(rec.ts_nanos, out);
         put(out, b"\",\"level\":\"");
@@ -191,6 +192,11 @@ impl Json {
         write_str(out, rec.name);
         put(out, b",\"msg\":");
         write_str(out, rec.message);
+    }
+
+    #[inline]
+    pub(crate) fn encode(&mut self, rec: &RecordView<'_>, out: &mut Vec<u8>) {
+        self.head(rec, out);
         for_each_top(rec, |e| {
             out.push(b',');
             write_entry(out, e);
@@ -208,14 +214,7 @@ impl Json {
         statics: &Statics,
         out: &mut Vec<u8>,
     ) {
-        put(out, b"{\"ts\":\"");
-        self.time.nanos(rec.ts_nanos, out);
-        put(out, b"\",\"level\":\"");
-        put(out, rec.level.as_str().as_bytes());
-        put(out, b"\",\"logger\":");
-        write_str(out, rec.name);
-        put(out, b",\"msg\":");
-        write_str(out, rec.message);
+        self.head(rec, out);
         let rendered = for_each_top_with(rec, statics, |e| {
             out.push(b',');
             write_entry(out, e);

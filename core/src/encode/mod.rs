@@ -121,7 +121,29 @@ fn fingerprint(key: &str, renamed: bool) -> u64 {
     1u64 << (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
-impl<'a> EntryList<'_, 'a> {
+impl<'s, 'a> EntryList<'s, 'a> {
+    #[inline(always)]
+    fn new(inline: &'s mut [MaybeUninit<Entry<'a>>; INLINE_ENTRIES]) -> EntryList<'s, 'a> {
+        EntryList {
+            inline,
+            len: 0,
+            spill: Vec::new(),
+            seen: 0,
+            maybe_repeats: false,
+        }
+    }
+
+    /// Pushes the entries of top-level field lists, reserved keys marked
+    /// for renaming.
+    #[inline(always)]
+    fn push_top(&mut self, parts: &[&'a [u8]]) {
+        for part in parts {
+            for (k, v) in Entries::object(part) {
+                self.push((k, v, is_reserved(k)));
+            }
+        }
+    }
+
     #[inline(always)]
     fn push(&mut self, e: Entry<'a>) {
         let bit = fingerprint(e.0, e.2);
@@ -174,19 +196,8 @@ impl<'a> EntryList<'_, 'a> {
 #[inline(always)]
 pub(crate) fn for_each_top<'a>(rec: &RecordView<'a>, f: impl FnMut(&Entry<'a>)) {
     let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
-    let mut list = EntryList {
-        inline: &mut storage,
-        len: 0,
-        spill: Vec::new(),
-        seen: 0,
-        maybe_repeats: false,
-    };
-    for part in [rec.context, rec.bound, rec.fields] {
-        for (k, v) in Entries::object(part) {
-            let renamed = is_reserved(k);
-            list.push((k, v, renamed));
-        }
-    }
+    let mut list = EntryList::new(&mut storage);
+    list.push_top(&[rec.context, rec.bound, rec.fields]);
     list.for_each_unique(f);
 }
 
@@ -263,19 +274,8 @@ pub(crate) fn for_each_top_with<'a>(
     mut f: impl FnMut(&Entry<'a>),
 ) -> bool {
     let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
-    let mut list = EntryList {
-        inline: &mut storage,
-        len: 0,
-        spill: Vec::new(),
-        seen: 0,
-        maybe_repeats: false,
-    };
-    for part in [rec.context, rec.bound, rec.fields] {
-        for (k, v) in Entries::object(part) {
-            let renamed = is_reserved(k);
-            list.push((k, v, renamed));
-        }
-    }
+    let mut list = EntryList::new(&mut storage);
+    list.push_top(&[rec.context, rec.bound, rec.fields]);
     let n = list.len + list.spill.len();
     let collides = list.seen & statics.mask != 0
         && (0..n).any(|i| {
@@ -290,19 +290,8 @@ pub(crate) fn for_each_top_with<'a>(
         return true;
     }
     let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
-    let mut list = EntryList {
-        inline: &mut storage,
-        len: 0,
-        spill: Vec::new(),
-        seen: 0,
-        maybe_repeats: false,
-    };
-    for part in [rec.context, rec.bound, &statics.encoded[..], rec.fields] {
-        for (k, v) in Entries::object(part) {
-            let renamed = is_reserved(k);
-            list.push((k, v, renamed));
-        }
-    }
+    let mut list = EntryList::new(&mut storage);
+    list.push_top(&[rec.context, rec.bound, &statics.encoded, rec.fields]);
     list.for_each_unique(f);
     false
 }
@@ -311,13 +300,7 @@ pub(crate) fn for_each_top_with<'a>(
 #[inline(always)]
 pub(crate) fn for_each_in_object<'a>(body: &'a [u8], f: impl FnMut(&Entry<'a>)) {
     let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
-    let mut list = EntryList {
-        inline: &mut storage,
-        len: 0,
-        spill: Vec::new(),
-        seen: 0,
-        maybe_repeats: false,
-    };
+    let mut list = EntryList::new(&mut storage);
     for (k, v) in Entries::object(body) {
         list.push((k, v, false));
     }
