@@ -193,8 +193,14 @@ mod tsc {
 
     /// True when the kernel keeps time with the TSC and the CPU says it
     /// runs at a constant rate through sleep states: then counters on
-    /// every core agree, as the kernel's own timekeeping relies on.
+    /// every core agree, as the kernel's own timekeeping relies on. A fact
+    /// of the machine, read once per process rather than per logger.
     pub(super) fn usable() -> bool {
+        static USABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *USABLE.get_or_init(read_usable)
+    }
+
+    fn read_usable() -> bool {
         let source = std::fs::read_to_string(
             "/sys/devices/system/clocksource/clocksource0/current_clocksource",
         );
