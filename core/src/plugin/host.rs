@@ -282,6 +282,9 @@ fn static_status(added: bool) -> abi::asynclog_plugin_status {
 pub(crate) struct EditState {
     /// Set only while the plugin's `process` runs.
     pub active: bool,
+    /// Set by the first edit the plugin asks for in a call: a call that
+    /// asks for none leaves nothing to clear or apply.
+    pub touched: bool,
     pub drop: bool,
     pub adds: Vec<(Range<usize>, Added)>,
     pub replaces: Vec<(Range<usize>, Range<usize>)>,
@@ -296,13 +299,19 @@ pub(crate) enum Added {
 }
 
 impl EditState {
-    pub(crate) fn reset(&mut self) {
-        self.active = false;
-        self.drop = false;
-        self.adds.clear();
-        self.replaces.clear();
-        self.message = None;
-        self.arena.clear();
+    /// Readies the state for one `process` call: clears what the last
+    /// call asked for, if it asked for anything, and accepts edits.
+    #[inline]
+    pub(crate) fn begin(&mut self) {
+        if self.touched {
+            self.touched = false;
+            self.drop = false;
+            self.adds.clear();
+            self.replaces.clear();
+            self.message = None;
+            self.arena.clear();
+        }
+        self.active = true;
     }
 
     /// True when the record must be rebuilt.
@@ -330,7 +339,11 @@ impl EditState {
 unsafe fn edit_state<'a>(edit: *mut abi::asynclog_record_edit) -> Option<&'a mut EditState> {
     // SAFETY: edit handles are `EditState` pointers owned by the worker.
     let state = unsafe { edit.cast::<EditState>().as_mut()? };
-    state.active.then_some(state)
+    if !state.active {
+        return None;
+    }
+    state.touched = true;
+    Some(state)
 }
 
 unsafe extern "C" fn edit_add_str(

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use asynclog_plugin_abi as abi;
 
 use super::host::{HOST_API, HostCtx};
-use super::loader::Plugin;
+use super::loader::{Plugin, ProcessFn};
 use super::{PluginConfig, PluginKind, status_name};
 
 /// The plugin's instance pointer, and whether it is still alive.
@@ -57,21 +57,23 @@ pub(crate) struct Held {
     // Declared before `instance`, so it is dropped first: it borrows the
     // instance that the `Arc` below keeps alive at a fixed address.
     guard: std::sync::MutexGuard<'static, Raw>,
+    /// The plugin's `process`, or `None` when the instance was destroyed
+    /// before the pass began. Nothing else destroys it while the lock is
+    /// held, so it is looked up once per pass.
+    process: Option<ProcessFn>,
     calls: u64,
     instance: Arc<Instance>,
 }
 
 impl Held {
     /// Calls `process`; `None` once the instance is destroyed.
+    #[inline]
     pub(crate) fn process(
         &mut self,
         record: &abi::asynclog_record_view,
         edit: *mut abi::asynclog_record_edit,
     ) -> Option<i32> {
-        let process = self.instance.plugin.library().callbacks.process?;
-        if !self.guard.alive {
-            return None;
-        }
+        let process = self.process?;
         self.calls += 1;
         // SAFETY: a live instance, held; a record view and edit handle
         // valid for the call.
@@ -196,8 +198,13 @@ impl Instance {
                 guard,
             )
         };
+        let process = match guard.alive {
+            true => instance.plugin.library().callbacks.process,
+            false => None,
+        };
         Held {
             guard,
+            process,
             calls: 0,
             instance,
         }
@@ -235,6 +242,7 @@ impl Instance {
     }
 
     /// Records a failed call that leaves the instance running.
+    #[cold]
     pub(crate) fn note_error(&self, status: i32, during: &str) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         let mut message = format!("{during} returned {}", status_name(status));
@@ -247,6 +255,7 @@ impl Instance {
     /// Retires the instance after `status` from `during`: destroys it
     /// once, and says so on standard error. The message it set stays as
     /// the instance's last error.
+    #[cold]
     pub(crate) fn retire(&self, status: i32, during: &str) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         let mut message = format!("retired after {during} returned {}", status_name(status));

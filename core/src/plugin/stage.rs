@@ -146,6 +146,11 @@ impl Stages {
     }
 
     /// Runs every stage on `record`, which `decoded` is the view of.
+    ///
+    /// Kept out of the worker's loop, with the rare paths (static fields,
+    /// edits, failures) out of line, so that a record no stage changes
+    /// costs a call and little else.
+    #[inline(never)]
     pub(crate) fn run<'s>(
         &'s mut self,
         record: &[u8],
@@ -156,21 +161,20 @@ impl Stages {
             return Outcome::Unchanged;
         }
         let mut edited = false;
-        for Stage {
-            instance: stage,
-            held,
-            statics,
-            statics_only,
-        } in &mut self.stages
-        {
-            if !statics.is_empty() && !stage.is_retired() {
+        for st in &mut self.stages {
+            let retired = st.instance.is_retired();
+            if !st.statics.is_empty() && !retired {
                 let (current, spare) = bufs!(self);
                 let bytes = if edited { current.as_slice() } else { record };
-                with_statics(bytes, statics, spare);
+                with_statics(bytes, &st.statics, spare);
                 self.flip = !self.flip;
                 edited = true;
             }
-            if *statics_only {
+            if st.statics_only {
+                continue;
+            }
+            if retired {
+                st.instance.passed_through.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
             let (current, spare) = bufs!(self);
@@ -181,10 +185,6 @@ impl Stages {
             } else {
                 decoded
             };
-            if stage.is_retired() {
-                stage.passed_through.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
             let abi_view = abi::asynclog_record_view {
                 level: view.level as u32,
                 ts_nanos: view.ts_nanos,
@@ -194,35 +194,38 @@ impl Stages {
                 bound: text(view.bound),
                 fields: text(view.fields),
             };
-            self.edit.reset();
-            self.edit.active = true;
-            let handle = self.edit.as_abi();
-            let status = match held {
+            let edit = &mut *self.edit;
+            edit.begin();
+            let handle = edit.as_abi();
+            let status = match &mut st.held {
                 Some(h) => h.process(&abi_view, handle),
-                None => stage.process(&abi_view, handle),
+                None => st.instance.process(&abi_view, handle),
             };
-            self.edit.active = false;
+            edit.active = false;
             match status {
-                None => {
-                    stage.passed_through.fetch_add(1, Ordering::Relaxed);
-                }
                 Some(abi::ASYNCLOG_PLUGIN_OK) => {
-                    if self.edit.drop {
-                        stage.filtered.fetch_add(1, Ordering::Relaxed);
+                    if !edit.touched {
+                        continue;
+                    }
+                    if edit.drop {
+                        st.instance.filtered.fetch_add(1, Ordering::Relaxed);
                         return Outcome::Dropped;
                     }
-                    if self.edit.changes() {
-                        rebuild(view, &self.edit, limits, spare);
+                    if edit.changes() {
+                        rebuild(view, edit, limits, spare);
                         self.flip = !self.flip;
                         edited = true;
                     }
                 }
+                None => {
+                    st.instance.passed_through.fetch_add(1, Ordering::Relaxed);
+                }
                 Some(status @ (abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC)) => {
                     // Retiring destroys the instance, under its lock.
-                    *held = None;
-                    stage.retire(status, "process");
+                    st.held = None;
+                    st.instance.retire(status, "process");
                 }
-                Some(status) => stage.note_error(status, "process"),
+                Some(status) => st.instance.note_error(status, "process"),
             }
         }
         if edited {
@@ -253,6 +256,7 @@ fn text(b: &[u8]) -> abi::asynclog_bytes {
 /// fields win over static ones, and static ones over bound fields and
 /// context, as with fields a plugin adds per record. The fields are the
 /// record's last part, so no length in the header changes.
+#[inline(never)]
 fn with_statics(record: &[u8], statics: &[u8], out: &mut RecBuf) {
     let view = RecordView::decode(record);
     let fields_at = record.len() - view.fields.len();
@@ -263,6 +267,7 @@ fn with_statics(record: &[u8], statics: &[u8], out: &mut RecBuf) {
 }
 
 /// Writes `view` with `edit` applied into `out`.
+#[inline(never)]
 fn rebuild(view: &RecordView<'_>, edit: &EditState, limits: &Limits, out: &mut RecBuf) {
     out.clear();
     crate::record::begin_record(out, view.level, view.name, view.ts_nanos);

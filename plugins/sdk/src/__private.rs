@@ -62,24 +62,35 @@ fn install_hook() {
 }
 
 /// Runs `f`, turning a panic into `PANIC` with its message set on `host`.
+#[inline]
 fn guard(host: Option<&Host>, f: impl FnOnce() -> abi::asynclog_plugin_status) -> i32 {
     install_hook();
-    let outer = IN_CALLBACK.with(|c| c.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    IN_CALLBACK.with(|c| c.set(outer));
+    // One thread-local lookup for both the mark and its removal: in a
+    // shared object each lookup is a call.
+    let result = IN_CALLBACK.with(|flag| {
+        let outer = flag.replace(true);
+        let result = catch_unwind(AssertUnwindSafe(f));
+        flag.set(outer);
+        result
+    });
     match result {
         Ok(status) => status,
-        Err(payload) => {
-            if let Some(host) = host {
-                let mut message = panic_message(&*payload);
-                if let Some(at) = PANIC_AT.with(|p| p.borrow_mut().take()) {
-                    message = format!("{message} (at {at})");
-                }
-                host.set_error(&message);
-            }
-            abi::ASYNCLOG_PLUGIN_PANIC
-        }
+        Err(payload) => panicked(host, payload),
     }
+}
+
+/// What a caught panic turns into; out of line, off the common path.
+#[cold]
+#[inline(never)]
+fn panicked(host: Option<&Host>, payload: Box<dyn Any + Send>) -> i32 {
+    if let Some(host) = host {
+        let mut message = panic_message(&*payload);
+        if let Some(at) = PANIC_AT.with(|p| p.borrow_mut().take()) {
+            message = format!("{message} (at {at})");
+        }
+        host.set_error(&message);
+    }
+    abi::ASYNCLOG_PLUGIN_PANIC
 }
 
 fn status(host: &Host, result: Result<(), Error>) -> i32 {

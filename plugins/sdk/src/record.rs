@@ -83,22 +83,12 @@ impl Level {
 }
 
 /// One record, borrowed for the duration of a `process` call.
-#[derive(Clone, Copy, Debug)]
+///
+/// Every part is read from the host's view when asked for, so a plugin
+/// pays only for what it looks at.
+#[derive(Clone, Copy)]
 pub struct Record<'a> {
-    /// The level number; see [`Record::level`].
-    pub level_number: u32,
-    /// Nanoseconds since the Unix epoch, taken at the call.
-    pub ts_nanos: u64,
-    /// The logger's name, as the host gave it; see [`Record::logger`].
-    logger: &'a [u8],
-    /// The message, as the host gave it; see [`Record::message`].
-    message: &'a [u8],
-    /// Context fields captured at the call.
-    pub context: Fields<'a>,
-    /// The logger's bound fields.
-    pub bound: Fields<'a>,
-    /// The event's own fields.
-    pub fields: Fields<'a>,
+    view: &'a abi::asynclog_record_view,
 }
 
 impl<'a> Record<'a> {
@@ -106,43 +96,78 @@ impl<'a> Record<'a> {
     ///
     /// # Safety
     /// `view` must be valid, with its byte runs readable for `'a`.
+    #[inline]
     pub(crate) unsafe fn from_abi(view: &'a abi::asynclog_record_view) -> Record<'a> {
-        // SAFETY: as the caller promises.
-        let b = |x: abi::asynclog_bytes| unsafe { bytes(x) };
-        Record {
-            level_number: view.level,
-            ts_nanos: view.ts_nanos,
-            logger: b(view.logger),
-            message: b(view.message),
-            context: Fields::new(b(view.context)),
-            bound: Fields::new(b(view.bound)),
-            fields: Fields::new(b(view.fields)),
-        }
+        Record { view }
     }
 
-    /// The logger's name. Read when asked for, so a plugin that never
-    /// looks at it pays nothing.
-    pub fn logger(&self) -> &'a str {
-        text(self.logger)
+    #[inline]
+    fn part(&self, b: abi::asynclog_bytes) -> &'a [u8] {
+        // SAFETY: `from_abi`'s caller promised the byte runs live for 'a.
+        unsafe { bytes(b) }
     }
 
-    /// The message; read when asked for, like [`Record::logger`].
-    pub fn message(&self) -> &'a str {
-        text(self.message)
+    /// The level number; see [`Record::level`].
+    pub fn level_number(&self) -> u32 {
+        self.view.level
     }
 
     /// The level, or `None` for a number this SDK does not know.
     pub fn level(&self) -> Option<Level> {
-        Level::from_u32(self.level_number)
+        Level::from_u32(self.view.level)
+    }
+
+    /// Nanoseconds since the Unix epoch, taken at the call.
+    pub fn ts_nanos(&self) -> u64 {
+        self.view.ts_nanos
+    }
+
+    /// The logger's name; empty if the host gave bytes that are not UTF-8.
+    pub fn logger(&self) -> &'a str {
+        text(self.part(self.view.logger))
+    }
+
+    /// The message; empty if the host gave bytes that are not UTF-8.
+    pub fn message(&self) -> &'a str {
+        text(self.part(self.view.message))
+    }
+
+    /// Context fields captured at the call.
+    pub fn context(&self) -> Fields<'a> {
+        Fields::new(self.part(self.view.context))
+    }
+
+    /// The logger's bound fields.
+    pub fn bound(&self) -> Fields<'a> {
+        Fields::new(self.part(self.view.bound))
+    }
+
+    /// The event's own fields.
+    pub fn fields(&self) -> Fields<'a> {
+        Fields::new(self.part(self.view.fields))
     }
 
     /// The first field named `key` among the event's fields, then the
     /// bound fields, then the context.
     pub fn find(&self, key: &str) -> Option<Value<'a>> {
-        self.fields
+        self.fields()
             .get(key)
-            .or_else(|| self.bound.get(key))
-            .or_else(|| self.context.get(key))
+            .or_else(|| self.bound().get(key))
+            .or_else(|| self.context().get(key))
+    }
+}
+
+impl std::fmt::Debug for Record<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record")
+            .field("level", &self.level_number())
+            .field("ts_nanos", &self.ts_nanos())
+            .field("logger", &self.logger())
+            .field("message", &self.message())
+            .field("context", &self.context())
+            .field("bound", &self.bound())
+            .field("fields", &self.fields())
+            .finish()
     }
 }
 
