@@ -10,7 +10,7 @@
 //! Scopes nest; a key set in an inner scope overrides the same key from an
 //! outer one.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -43,10 +43,22 @@ struct ThreadContext {
     task: Option<Arc<[u8]>>,
 }
 
+impl ThreadContext {
+    /// Updates [`ACTIVE`] after a change.
+    fn note(&self) {
+        ACTIVE.set(!self.fields.is_empty() || self.task.is_some());
+    }
+}
+
 thread_local! {
     static THREAD: RefCell<ThreadContext> = const {
         RefCell::new(ThreadContext { fields: Vec::new(), marks: Vec::new(), task: None })
     };
+    /// True while `THREAD` holds any context. It has no destructor, so
+    /// reading it is one load, where `THREAD` must be checked for being
+    /// alive on every use: a call on a thread without context reads only
+    /// this.
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Limits for context values: the defaults, since context is set without
@@ -75,6 +87,7 @@ pub fn push_thread_scope(write: impl FnOnce(&mut FieldWriter<'_>)) -> usize {
         let start = t.fields.len();
         t.marks.push(start);
         t.fields.extend_from_slice(encoded.as_slice());
+        t.note();
         t.marks.len()
     })
 }
@@ -91,6 +104,7 @@ pub fn pop_thread_scope(token: usize) -> bool {
         let start = t.marks[token - 1];
         t.marks.truncate(token - 1);
         t.fields.truncate(start);
+        t.note();
         true
     })
 }
@@ -101,6 +115,7 @@ pub fn clear_thread() {
         let mut t = t.borrow_mut();
         t.marks.clear();
         t.fields.clear();
+        t.note();
     })
 }
 
@@ -176,11 +191,16 @@ impl<F: Future> Future for Scoped<F> {
                 let _ = THREAD.try_with(|t| {
                     let mut t = t.borrow_mut();
                     std::mem::swap(&mut t.task, self.slot);
+                    t.note();
                 });
             }
         }
 
-        THREAD.with(|t| std::mem::swap(&mut t.borrow_mut().task, &mut this.context));
+        THREAD.with(|t| {
+            let mut t = t.borrow_mut();
+            std::mem::swap(&mut t.task, &mut this.context);
+            t.note();
+        });
         let _restore = Restore {
             slot: &mut this.context,
         };
@@ -265,10 +285,21 @@ impl Context {
 /// Calls `f` with the current task context and thread context, encoded.
 #[inline]
 pub(crate) fn capture<R>(f: impl FnOnce(&[u8], &[u8]) -> R) -> R {
-    THREAD.with(|t| {
+    if !ACTIVE.get() {
+        return f(&[], &[]);
+    }
+    // Once the thread's context is gone (a call from a thread-local's
+    // destructor), the call carries none.
+    let mut f = Some(f);
+    let captured = THREAD.try_with(|t| {
         let t = t.borrow();
+        let f = f.take().expect("called once");
         f(t.task.as_deref().unwrap_or_default(), &t.fields)
-    })
+    });
+    match captured {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called"))(&[], &[]),
+    }
 }
 
 #[cfg(test)]

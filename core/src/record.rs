@@ -255,6 +255,19 @@ impl RecBuf {
         self.as_mut_slice()[at..at + 4].copy_from_slice(&n.to_le_bytes());
     }
 
+    /// The record's header, which [`begin_record`] wrote.
+    #[inline]
+    fn header_mut(&mut self) -> &mut [u8; HEADER_BYTES] {
+        let bytes = self.as_mut_slice();
+        assert!(
+            bytes.len() >= HEADER_BYTES,
+            "a record begins with its header"
+        );
+        // SAFETY: the slice holds at least `HEADER_BYTES` bytes, and a byte
+        // array has no alignment.
+        unsafe { &mut *bytes.as_mut_ptr().cast::<[u8; HEADER_BYTES]>() }
+    }
+
     /// Overwrites two bytes at `at` with `n`, little-endian.
     #[inline]
     pub fn patch_u16(&mut self, at: usize, n: u16) {
@@ -336,17 +349,30 @@ pub(crate) const HEADER_BYTES: usize = 24;
 
 /// Starts a record in an empty `buf`: the header (level, name length,
 /// timestamp; the other lengths zero until [`finish_header`]) and the name.
+#[inline]
 pub(crate) fn begin_record(buf: &mut RecBuf, level: crate::Level, name: &str, ts_nanos: u64) {
     let mut header = [0u8; HEADER_BYTES];
     header[0] = level as u8;
     header[2..4].copy_from_slice(&(name.len() as u16).to_le_bytes());
     header[4..12].copy_from_slice(&ts_nanos.to_le_bytes());
-    buf.extend(&header);
-    buf.extend(name.as_bytes());
+    let n = HEADER_BYTES + name.len();
+    match buf.inline_spare(n) {
+        // SAFETY: `inline_spare` gave room for the header and the name.
+        Some(dst) => unsafe {
+            dst.cast::<[u8; HEADER_BYTES]>().write_unaligned(header);
+            copy_bytes(name.as_bytes(), dst.add(HEADER_BYTES));
+            buf.commit(n);
+        },
+        None => {
+            buf.extend(&header);
+            buf.extend(name.as_bytes());
+        }
+    }
 }
 
 /// Fills in a record's flags and section lengths once its parts are
 /// written.
+#[inline]
 pub(crate) fn finish_header(
     buf: &mut RecBuf,
     flags: u8,
@@ -354,10 +380,12 @@ pub(crate) fn finish_header(
     bound_len: usize,
     message_len: usize,
 ) {
-    buf.as_mut_slice()[1] = flags;
-    buf.patch_u32(12, context_len as u32);
-    buf.patch_u32(16, bound_len as u32);
-    buf.patch_u32(20, message_len as u32);
+    let header = buf.header_mut();
+    header[1] = flags;
+    let lengths = u128::from(context_len as u32)
+        | u128::from(bound_len as u32) << 32
+        | u128::from(message_len as u32) << 64;
+    header[12..24].copy_from_slice(&lengths.to_le_bytes()[..12]);
 }
 
 /// Appends a message: invalid UTF-8 replaced unless `trusted`, cut at
