@@ -9,9 +9,9 @@
 //!
 //! `METH_FASTCALL` is part of the stable ABI from Python 3.10 and has the
 //! same form in every CPython since 3.7, so it is used here for the 3.9
-//! build as well; so are `PyDescr_NewMethod` and `PyContextVar_Get`,
-//! exported with unchanged signatures by every CPython this module
-//! supports.
+//! build as well; so are `PyDescr_NewMethod` and the `PyContextVar_*`
+//! functions, exported with unchanged signatures by every CPython this
+//! module supports.
 
 use std::ffi::{CStr, c_int};
 use std::panic::AssertUnwindSafe;
@@ -37,6 +37,8 @@ unsafe extern "C" {
         default: *mut ffi::PyObject,
         value: *mut *mut ffi::PyObject,
     ) -> c_int;
+    fn PyContextVar_Set(var: *mut ffi::PyObject, value: *mut ffi::PyObject) -> *mut ffi::PyObject;
+    fn PyContextVar_Reset(var: *mut ffi::PyObject, token: *mut ffi::PyObject) -> c_int;
 }
 
 type FastWithKeywords = unsafe extern "C" fn(
@@ -56,6 +58,31 @@ pub fn context_var_get<'py>(py: Python<'py>, var: &Py<PyAny>) -> Option<Bound<'p
         return None;
     }
     unsafe { Bound::from_owned_ptr_or_opt(py, value) }
+}
+
+/// Sets a `ContextVar` in the current context; returns the token that
+/// [`context_var_reset`] takes to restore the previous value.
+pub fn context_var_set<'py>(
+    py: Python<'py>,
+    var: &Py<PyAny>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let token = unsafe { PyContextVar_Set(var.as_ptr(), value.as_ptr()) };
+    unsafe { Bound::from_owned_ptr_or_err(py, token) }
+}
+
+/// Restores a `ContextVar` to its value before the set that returned
+/// `token`; fails as `ContextVar.reset` does (a token used twice, or in
+/// another context).
+pub fn context_var_reset(
+    py: Python<'_>,
+    var: &Py<PyAny>,
+    token: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    if unsafe { PyContextVar_Reset(var.as_ptr(), token.as_ptr()) } < 0 {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(())
 }
 
 /// One level method: `logger.<level>(message, /, **fields)`.

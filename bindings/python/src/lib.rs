@@ -20,15 +20,17 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use asynclog_core::config::Config;
 use asynclog_core::context::Context as CoreContext;
-use asynclog_core::{Level, Logger as CoreLogger, copy_encoded};
+use asynclog_core::{FieldWriter, Level, Logger as CoreLogger, copy_encoded};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
+mod asgi;
 mod convert;
 mod fast;
+mod ids;
 
 use convert::{Stack, Text};
 
@@ -327,19 +329,9 @@ impl Logger {
         fields: Fields<'_, '_>,
         extra: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
-        let logger = self.core(py)?;
-        if !logger.is_enabled(level) {
-            // Counted as filtered by the core; nothing else is done.
-            logger.log_with(level, b"", |_| {});
+        let Some(logger) = self.enabled(py, level)? else {
             return Ok(());
-        }
-        let context_obj = CONTEXT_VAR
-            .get(py)
-            .and_then(|var| fast::context_var_get(py, var));
-        let context = context_obj.as_ref().and_then(|c| c.cast::<Context>().ok());
-        let empty = CoreContext::default();
-        let context = context.map_or(&empty, |c| &c.get().encoded);
-
+        };
         let message = convert::any_text(message);
 
         let mut stack = Stack::new();
@@ -364,7 +356,7 @@ impl Logger {
             Some(e) => Some(convert::normalize_dict(e.as_any(), 0, &mut stack)?),
             None => None,
         };
-        logger.log_in_context(level, message.bytes(), context, |w| {
+        in_context(py, &logger, level, message.bytes(), |w| {
             match &fields {
                 Fields::None => {}
                 Fields::Dict(f) => convert::write_dict(py, w, f.as_ptr()),
@@ -378,6 +370,54 @@ impl Logger {
         });
         Ok(())
     }
+
+    /// The core logger when an event at `level` would be logged; `None`
+    /// (with the event counted as filtered) when it would not.
+    #[inline]
+    fn enabled(&self, py: Python<'_>, level: Level) -> PyResult<Option<CoreLogger>> {
+        let logger = self.core(py)?;
+        if !logger.is_enabled(level) {
+            // Counted as filtered by the core; nothing else is done.
+            logger.log_with(level, b"", |_| {});
+            return Ok(None);
+        }
+        Ok(Some(logger))
+    }
+
+    /// Logs one event whose fields `write` writes straight into the
+    /// record, in the caller's context. `write` must not run Python code:
+    /// values it writes are native already (see `convert`).
+    pub(crate) fn emit_with(
+        &self,
+        py: Python<'_>,
+        level: Level,
+        message: &[u8],
+        write: impl FnOnce(&mut FieldWriter<'_>),
+    ) -> PyResult<()> {
+        if let Some(logger) = self.enabled(py, level)? {
+            in_context(py, &logger, level, message, write);
+        }
+        Ok(())
+    }
+}
+
+/// Logs one event through `logger` in the context the package's
+/// `ContextVar` holds for the caller.
+#[inline]
+fn in_context(
+    py: Python<'_>,
+    logger: &CoreLogger,
+    level: Level,
+    message: &[u8],
+    write: impl FnOnce(&mut FieldWriter<'_>),
+) {
+    let context_obj = CONTEXT_VAR
+        .get(py)
+        .and_then(|var| fast::context_var_get(py, var));
+    let context = context_obj.as_ref().and_then(|c| c.cast::<Context>().ok());
+    let empty = CoreContext::default();
+    let context = context.map_or(&empty, |c| &c.get().encoded);
+    logger.log_in_context(level, message, context, write);
 }
 
 /// The fields of one call.
@@ -591,6 +631,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Logger>()?;
     fast::install(&m.py().get_type::<Logger>())?;
     m.add_class::<Context>()?;
+    m.add_class::<asgi::AsgiSettings>()?;
+    m.add_class::<asgi::AsgiRequest>()?;
+    ids::seed_at_load();
+    m.add_function(wrap_pyfunction!(ids::valid_request_id, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::parse_traceparent, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::new_request_id, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::seed_request_ids, m)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(current, m)?)?;
     m.add_function(wrap_pyfunction!(peek, m)?)?;

@@ -1,6 +1,6 @@
 """Type stubs for the native extension, ``asynclog._native``."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, final
 
 RECURSIVE_MARKER: str
@@ -74,6 +74,72 @@ class Logger:
     def bind(self, **fields: Any) -> Logger: ...
     def named(self, name: str) -> Logger: ...
 
+@final
+class AsgiSettings:
+    """What ``AsynclogMiddleware`` does for each request, fixed when it is
+    built. Header names are lowercased bytes."""
+
+    def __init__(
+        self,
+        *,
+        id_headers: list[bytes],
+        traceparent: bool,
+        response_header: bytes | None,
+        access_logger: Logger | None = None,
+        message: str = "",
+        query_string: bool = False,
+        headers: list[bytes] = ...,
+        response_headers: list[bytes] = ...,
+        redacted: list[bytes] = ...,
+        redaction: str = "",
+        skips: Callable[[str], bool] | None = None,
+        sampled_out: Callable[[int], bool] | None = None,
+        count_body: Callable[
+            [AsgiRequest, Callable[[], Awaitable[MutableMapping[str, Any]]]],
+            Callable[[], Awaitable[MutableMapping[str, Any]]],
+        ]
+        | None = None,
+    ) -> None: ...
+    def begin(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> AsgiRequest | None: ...
+
+@final
+class AsgiRequest:
+    """One request in flight; called as the application's ``send``."""
+
+    def __call__(self, message: MutableMapping[str, Any]) -> Awaitable[None]: ...
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def receive(self) -> Callable[[], Awaitable[MutableMapping[str, Any]]]: ...
+    @property
+    def send(self) -> Callable[[MutableMapping[str, Any]], Awaitable[None]]: ...
+    @property
+    def websocket(self) -> bool: ...
+    @property
+    def started(self) -> bool: ...
+    @property
+    def status(self) -> int: ...
+    def add_request_bytes(self, n: int) -> None: ...
+    def log_failure(self, error: str) -> None: ...
+    def end(self) -> None: ...
+
+def valid_request_id(value: bytes) -> bool:
+    """True when a header's value may be used as the request id: 1 to 128
+    characters of ``A-Za-z0-9._:/+=@-``."""
+
+def parse_traceparent(value: bytes) -> tuple[str, str] | None:
+    """The trace id and parent span id of a W3C ``traceparent`` header, or
+    ``None`` when it is malformed, has version ``ff``, or an all-zero id."""
+
+def new_request_id() -> str:
+    """A fresh random request id: 32 lowercase hex digits."""
+
+def seed_request_ids(seed: bytes) -> None: ...
 def install(root: Root | None) -> Root | None: ...
 def current() -> Root: ...
 def peek() -> Root | None: ...

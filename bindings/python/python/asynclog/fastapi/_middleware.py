@@ -4,15 +4,13 @@ unhandled errors, in one pure-ASGI layer."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from .. import _encode, _native
-from .._context import CONTEXT, CORRELATION_ID, SPAN_ID, TRACE_ID
 from .._levels import Level
-from ._access import AccessLog
-from ._ids import new_request_id, parse_traceparent, valid_request_id
+from . import _ids  # noqa: F401  (seeds the request id generator)
+from ._access import REDACTED, AccessLog
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,8 +21,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: Where the middleware leaves the request id in the ASGI scope.
 SCOPE_KEY = "asynclog.request_id"
 
-_INFO = int(Level.INFO)
-_WARN = int(Level.WARN)
 _ERROR = int(Level.ERROR)
 
 
@@ -70,170 +66,43 @@ class AsynclogMiddleware:
     ) -> None:
         self.app = app
         self.id_headers = tuple(h.lower().encode("latin-1") for h in id_headers)
-        self._wanted = frozenset(self.id_headers) | {
-            b"traceparent",
-            b"user-agent",
-            b"content-length",
-        }
         self.traceparent = traceparent
         self.response_header = (
             response_header.lower().encode("latin-1") if response_header else None
         )
         self.access_log = access_log
-        if access_log is not None:
-            self._wanted |= access_log.headers
         self.handle_errors = handle_errors
-        self._access = _native.Logger(access_log.logger_name) if access_log else None
         self._errors = _native.Logger(error_logger_name)
+        settings = _settings(self.id_headers, traceparent, self.response_header, access_log)
+        self._begin = settings.begin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind != "http" and kind != "websocket":
+        request = self._begin(scope, receive, send)
+        if request is None:
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter_ns()
-
-        found: dict[bytes, bytes] = {}
-        wanted = self._wanted
-        for name, value in scope["headers"]:
-            if name in wanted and name not in found:
-                found[name] = value
-
-        request_id = None
-        for name in self.id_headers:
-            value = found.get(name)
-            if value is not None and valid_request_id(value):
-                request_id = value.decode("ascii")
-                break
-        fields: dict[str, Any] = {}
-        if self.traceparent:
-            tp = found.get(b"traceparent")
-            parsed = parse_traceparent(tp) if tp is not None else None
-            if parsed is not None:
-                fields[TRACE_ID], fields[SPAN_ID] = parsed
-                if request_id is None:
-                    request_id = parsed[0]
-        if request_id is None:
-            request_id = new_request_id()
-        fields[CORRELATION_ID] = request_id
-
-        scope[SCOPE_KEY] = request_id
-        state = scope.get("state")
-        if state is None:
-            scope["state"] = state = {}
-        state["request_id"] = request_id
-
-        outer = CONTEXT.get()
-        token = CONTEXT.set(
-            outer.extend(fields) if outer is not None else _native.Context(fields)
-        )
         try:
-            if kind != "http":
-                await self.app(scope, receive, send)
-                return
-            access = self.access_log
-            if access is not None and access.skips(scope["path"]):
-                access = None
-            id_header = self.response_header
-            id_value = request_id.encode("ascii")
-            # status, response bytes, request bytes, response started,
-            # response finished, access logged, response headers
-            st: list[Any] = [0, 0, 0, False, False, False, None]
-
-            inner_receive = receive
-            if access is not None:
-                length = found.get(b"content-length")
-                if length is not None and length.isdigit():
-                    st[2] = int(length)
-                elif _may_have_body(scope):
-                    # No length given (a chunked body): count what arrives.
-                    async def counting_receive() -> Message:
-                        message = await receive()
-                        if message["type"] == "http.request":
-                            st[2] += len(message.get("body", b""))
-                        return message
-
-                    inner_receive = counting_receive
-
-            async def tracking_send(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    st[0] = message["status"]
-                    st[3] = True
-                    if id_header is not None:
-                        headers = list(message.get("headers", ()))
-                        headers.append((id_header, id_value))
-                        message["headers"] = headers
-                    if access is not None and access.response_headers:
-                        st[6] = message.get("headers", ())
-                    await send(message)
-                    return
-                if message["type"] == "http.response.body":
-                    st[1] += len(message.get("body", b""))
-                    await send(message)
-                    if not message.get("more_body", False) and not st[4]:
-                        st[4] = True
-                        if access is not None:
-                            st[5] = True
-                            self._log_access(access, scope, found, st, start, None)
-                    return
-                await send(message)
-
-            try:
-                await self.app(scope, inner_receive, tracking_send)
-            except Exception as exc:
-                if not self.handle_errors:
-                    if access is not None and not st[5]:
-                        st[0] = st[0] or 500
-                        self._log_access(access, scope, found, st, start, exc)
-                    raise
-                self._log_error(scope, exc, response_started=bool(st[3]))
-                if not st[3]:
-                    await self._send_500(tracking_send, request_id)
-                if access is not None and not st[5]:
-                    st[0] = st[0] or 500
-                    self._log_access(access, scope, found, st, start, exc)
+            await self.app(scope, request.receive, request.send)
+        except Exception as exc:
+            if request.websocket or not await self._failed(scope, request, exc):
+                raise
         finally:
-            CONTEXT.reset(token)
+            request.end()
 
-    def _log_access(
-        self,
-        access: AccessLog,
-        scope: Scope,
-        found: dict[bytes, bytes],
-        st: list[Any],
-        start: int,
-        exc: BaseException | None,
-    ) -> None:
-        status: int = st[0]
-        if exc is None and access.sample_rate < 1.0 and access.sampled_out(status):
-            return
-        client = scope.get("client")
-        ua = found.get(b"user-agent")
-        route = scope.get("route")
-        fields: dict[str, Any] = {
-            "method": scope["method"],
-            "path": scope["path"],
-            "route": _route_template(scope) if route is not None else None,
-            "status": status,
-            "duration_ms": (time.perf_counter_ns() - start) / 1e6,
-            "client_ip": client[0] if client else None,
-            "client_port": client[1] if client else None,
-            "user_agent": ua.decode("latin-1") if ua is not None else None,
-            "request_bytes": st[2],
-            "response_bytes": st[1],
-            "http_version": scope.get("http_version"),
-        }
-        if access.query_string:
-            fields["query"] = scope.get("query_string", b"").decode("latin-1")
-        if access.headers:
-            fields["headers"] = access.header_fields(scope["headers"], access.headers)
-        if access.response_headers and st[6] is not None:
-            fields["response_headers"] = access.header_fields(st[6], access.response_headers)
-        if exc is not None:
-            fields["error"] = type(exc).__qualname__
-        level = _INFO if status < 400 else _WARN if status < 500 else _ERROR
-        assert self._access is not None
-        self._access.log_fields(level, access.message, fields)
+    async def _failed(
+        self, scope: Scope, request: _native.AsgiRequest, exc: Exception
+    ) -> bool:
+        """Deals with an exception from the application; False when it is
+        to be re-raised."""
+        error = type(exc).__qualname__
+        if not self.handle_errors:
+            request.log_failure(error)
+            return False
+        self._log_error(scope, exc, response_started=request.started)
+        if not request.started:
+            await self._send_500(request, request.request_id)
+        request.log_failure(error)
+        return True
 
     def _log_error(self, scope: Scope, exc: BaseException, *, response_started: bool) -> None:
         self._errors.log_fields(
@@ -264,10 +133,56 @@ class AsynclogMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _may_have_body(scope: Scope) -> bool:
-    """True unless the request is one that carries no body without saying
-    so (a GET, HEAD, DELETE or OPTIONS without a length)."""
-    return scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS")
+def _settings(
+    id_headers: tuple[bytes, ...],
+    traceparent: bool,
+    response_header: bytes | None,
+    access: AccessLog | None,
+) -> _native.AsgiSettings:
+    """The native per-request settings of one middleware. ``skips`` is
+    called only when paths are skipped (or a subclass overrides it),
+    ``sampled_out`` only when sampling is on."""
+    if access is None:
+        return _native.AsgiSettings(
+            id_headers=list(id_headers), traceparent=traceparent, response_header=response_header
+        )
+    skips = None
+    if access.skip_prefixes or access.skip_patterns or type(access).skips is not AccessLog.skips:
+        skips = access.skips
+    redacted = []
+    for name in access.redacted:
+        try:
+            redacted.append(name.encode("latin-1"))
+        except UnicodeEncodeError:
+            pass  # no header name decodes to it
+    return _native.AsgiSettings(
+        id_headers=list(id_headers),
+        traceparent=traceparent,
+        response_header=response_header,
+        access_logger=_native.Logger(access.logger_name),
+        message=access.message,
+        query_string=access.query_string,
+        headers=sorted(access.headers),
+        response_headers=sorted(access.response_headers),
+        redacted=redacted,
+        redaction=REDACTED,
+        skips=skips,
+        sampled_out=access.sampled_out if access.sample_rate < 1.0 else None,
+        count_body=_count_body,
+    )
+
+
+def _count_body(request: _native.AsgiRequest, receive: Receive) -> Receive:
+    """``receive`` adding the size of each body message to ``request``: for
+    a body sent without a length (chunked)."""
+
+    async def counting_receive() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            request.add_request_bytes(len(message.get("body", b"")))
+        return message
+
+    return counting_receive
 
 
 def _route_template(scope: Scope) -> str | None:
