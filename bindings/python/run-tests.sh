@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Python binding's wheel and runs its checks, from a fresh clone:
 # a virtualenv with the pinned test dependencies, a release wheel built by
-# maturin and installed with pip (as a user would), mypy --strict on the
-# package and the examples, then the pytest suite against the installed
-# wheel.
+# maturin and installed with pip (as a user would), cargo fmt --check,
+# cargo clippy (warnings are errors) and the crate's unit tests, mypy
+# --strict on the package and the examples, then the pytest suite against
+# the installed wheel.
 #
 #   bindings/python/run-tests.sh [pytest args...]
+#   SKIP_LINT=1 bindings/python/run-tests.sh   # without the cargo checks
 #
 # Environment: PYTHON (the interpreter for the venv, default python3),
 # ASYNCLOG_PY_VENV (where the venv lives, default bindings/python/.venv),
@@ -38,6 +40,16 @@ else
 fi
 wheel=(dist/asynclog-*.whl)
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "${wheel[0]}"
+
+if [ "${SKIP_LINT:-}" != 1 ]; then
+    step "cargo fmt --check, cargo clippy, cargo test (the crate's unit tests)"
+    cargo fmt --check
+    locked() {
+        if [ -n "$lock" ] && command -v flock >/dev/null; then flock "$lock" "$@"; else "$@"; fi
+    }
+    locked cargo clippy --release --quiet -- -D warnings
+    locked cargo test --quiet --lib
+fi
 
 step "mypy --strict (package and examples)"
 (cd "$here" && "$venv/bin/mypy" --strict python/asynclog examples)
