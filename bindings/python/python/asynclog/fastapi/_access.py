@@ -30,14 +30,23 @@ REDACTED = "[REDACTED]"
 class AccessLog:
     """What the middleware logs about each request, and when.
 
-    One record per request, logged once the response has been sent (or the
-    request failed), through the logger named ``logger_name``, with the
-    message ``message`` and the fields ``method``, ``path``, ``route`` (the
-    matched route's template, such as ``/items/{item_id}``, or ``None``),
-    ``status``, ``duration_ms``, ``client_ip``, ``client_port``,
-    ``user_agent``, ``request_bytes``, ``response_bytes``, ``http_version``,
-    and, when asked for, ``query`` and ``headers``. The correlation id, trace
-    and span ids come from the context, as for every record of the request.
+    One record per request, logged when the last body message of the
+    response is handed to the server (or when the request fails), through
+    the logger named ``logger_name``, with the message ``message`` and the
+    fields ``method``, ``path``, ``route`` (the matched route's template,
+    such as ``/items/{item_id}``, or ``None``), ``status``, ``duration_ms``
+    (from the start of the request until that last body message),
+    ``client_ip``, ``client_port``, ``user_agent``, ``request_bytes``,
+    ``response_bytes``, ``http_version``, and, when asked for, ``query``,
+    ``headers`` and ``response_headers``. The correlation id, trace and
+    span ids come from the context, as for every record of the request. A
+    request that fails after its response started also gets ``error``, the
+    exception's type name.
+
+    The middleware reads these settings once, when it is built, and writes
+    the record in native code; a subclass may override :meth:`skips` and
+    :meth:`sampled_out`, which it calls (``sampled_out`` only when
+    ``sample_rate`` is below 1).
 
     - ``level``: INFO below 400, WARN for 4xx, ERROR for 5xx.
     - ``query_string``: log the raw query string as ``query``. Default off:
@@ -99,7 +108,9 @@ class AccessLog:
     def header_fields(
         self, raw: Iterable[tuple[bytes, bytes]], allow: set[bytes]
     ) -> dict[str, str]:
-        """The allowlisted headers of ``raw``, with secrets redacted."""
+        """The allowlisted headers of ``raw``, with secrets redacted: the
+        rule the middleware applies to ``headers`` and ``response_headers``
+        (a repeated name keeps its last value)."""
         out: dict[str, str] = {}
         for name, value in raw:
             name = name.lower()

@@ -42,7 +42,8 @@ class AsynclogMiddleware:
       ``traceparent``, for everything the request logs, background tasks
       included.
     - ``access_log`` (an :class:`AccessLog`, or ``None`` for none) logs one
-      record per request.
+      record per request, when the last body message of the response is
+      handed to the server.
     - With ``handle_errors`` (default on), an exception escaping the
       application is logged once, at ERROR, with its traceback, method,
       path and route, and the client gets a JSON 500 carrying the request
@@ -50,7 +51,11 @@ class AsynclogMiddleware:
       re-raised, so the server does not log it a second time.
 
     The middleware keeps no state of its own between requests and never
-    blocks: logging only queues records.
+    blocks: logging only queues records. The per-request work runs in the
+    native module: one call when a request starts (headers, id, scope,
+    context), and the ``send`` the application gets is a native object
+    that returns the server's ``send(message)`` awaitable itself, so each
+    message passes through no Python frame of the middleware's.
     """
 
     def __init__(
