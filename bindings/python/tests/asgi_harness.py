@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 Message = dict[str, Any]
@@ -36,7 +36,7 @@ def scope(
 
 
 def call(
-    app: Callable[[Any, Any, Any], Awaitable[None]],
+    app: Callable[[Any, Any, Any], Coroutine[Any, Any, None]],
     s: dict[str, Any],
     body: list[bytes] | None = None,
 ) -> list[Message]:
