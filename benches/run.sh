@@ -28,6 +28,16 @@ if [[ "$(uptime)" =~ load\ average:\ ([0-9]+)[.,] ]] && ((BASH_REMATCH[1] >= 1))
     "skews the numbers" >&2
 fi
 
+# spdlog's async logger is a contender: Debian's libspdlog-dev, installed
+# here when missing (the build leaves the contender out without it).
+if ! pkg-config --exists spdlog 2>/dev/null && command -v apt-get >/dev/null; then
+  echo "== installing libspdlog-dev for the spdlog contender" >&2
+  sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq libspdlog-dev >/dev/null
+fi
+
 echo "== building (release)" >&2
 cargo build --release -p asynclog-ffi -p asynclog-bench-compare
 # The plugin contenders' shared objects, built here rather than inside a
