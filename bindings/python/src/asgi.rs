@@ -757,9 +757,12 @@ fn may_have_body(scope: &Bound<'_, PyAny>) -> PyResult<bool> {
     ))
 }
 
-/// The matched route's path template (`path_format`, else `path`), read
-/// from the scope now, as routing sets `scope["route"]` after `begin`.
-fn route_template<'py>(scope: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+/// The matched route's path template (`path_format`, else `path`), or
+/// `None` when routing matched none. The access record reads it when it
+/// is logged, as routing sets `scope["route"]` after `begin`; the error
+/// record and the request's `Depends` logger use it too.
+#[pyfunction]
+pub fn route_template<'py>(scope: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = scope.py();
     let Some(route) = optional(scope, intern!(py, "route"))?.filter(|r| !r.is_none()) else {
         return Ok(None);

@@ -634,6 +634,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<asgi::AsgiSettings>()?;
     m.add_class::<asgi::AsgiRequest>()?;
     ids::seed_at_load();
+    m.add_function(wrap_pyfunction!(asgi::route_template, m)?)?;
     m.add_function(wrap_pyfunction!(ids::valid_request_id, m)?)?;
     m.add_function(wrap_pyfunction!(ids::parse_traceparent, m)?)?;
     m.add_function(wrap_pyfunction!(ids::new_request_id, m)?)?;

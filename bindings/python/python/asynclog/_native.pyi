@@ -1,6 +1,6 @@
 """Type stubs for the native extension, ``asynclog._native``."""
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, final
 
 RECURSIVE_MARKER: str
@@ -128,6 +128,7 @@ class AsgiRequest:
     def log_failure(self, error: str) -> None: ...
     def end(self) -> None: ...
 
+def route_template(scope: Mapping[str, Any]) -> str | None: ...
 def valid_request_id(value: bytes) -> bool:
     """True when a header's value may be used as the request id: 1 to 128
     characters of ``A-Za-z0-9._:/+=@-``."""

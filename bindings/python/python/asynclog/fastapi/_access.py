@@ -104,17 +104,3 @@ class AccessLog:
         if status >= self.always_log_status or self.sample_rate >= 1.0:
             return False
         return random.random() >= self.sample_rate
-
-    def header_fields(
-        self, raw: Iterable[tuple[bytes, bytes]], allow: set[bytes]
-    ) -> dict[str, str]:
-        """The allowlisted headers of ``raw``, with secrets redacted: the
-        rule the middleware applies to ``headers`` and ``response_headers``
-        (a repeated name keeps its last value)."""
-        out: dict[str, str] = {}
-        for name, value in raw:
-            name = name.lower()
-            if name in allow:
-                key = name.decode("latin-1")
-                out[key] = REDACTED if key in self.redacted else value.decode("latin-1")
-        return out

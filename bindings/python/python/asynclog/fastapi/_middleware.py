@@ -190,10 +190,5 @@ def _count_body(request: _native.AsgiRequest, receive: Receive) -> Receive:
     return counting_receive
 
 
-def _route_template(scope: Scope) -> str | None:
-    """The matched route's path template, if routing matched one."""
-    route = scope.get("route")
-    if route is None:
-        return None
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return template if isinstance(template, str) else None
+#: The matched route's path template, if routing matched one.
+_route_template = _native.route_template
