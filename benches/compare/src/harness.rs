@@ -12,6 +12,10 @@ pub struct Produced {
     pub start: Instant,
     /// Nanoseconds of each timed call, from every thread, sorted.
     pub samples: Vec<u32>,
+    /// Nanoseconds of an empty timed region, as many as `samples` and
+    /// taken between the timed calls, from every thread, sorted: what the
+    /// timer alone reads under the same load.
+    pub floor: Vec<u32>,
     /// Calls the logger reported as not accepted.
     pub refused: u64,
 }
@@ -36,9 +40,9 @@ where
                 std::thread::Builder::new()
                     .name(format!("producer-{t}"))
                     .spawn_scoped(s, move || {
-                        let mut samples = Vec::with_capacity(
-                            ((range.end - range.start) / SAMPLE_EVERY + 1) as usize,
-                        );
+                        let n = ((range.end - range.start) / SAMPLE_EVERY + 1) as usize;
+                        let mut samples = Vec::with_capacity(n);
+                        let mut floor = Vec::with_capacity(n);
                         let mut refused = 0u64;
                         barrier.wait();
                         for id in range {
@@ -49,11 +53,20 @@ where
                                 let t1 = ticks::stop();
                                 samples.push(t1.wrapping_sub(t0).min(u32::MAX as u64) as u32);
                                 refused += u64::from(!ok);
-                            } else if !log(id, latency) {
+                                continue;
+                            }
+                            if id % SAMPLE_EVERY == SAMPLE_EVERY / 2 {
+                                // Halfway between timed calls, after an
+                                // untimed one, as a timed call is.
+                                let t0 = ticks::start();
+                                let t1 = ticks::stop();
+                                floor.push(t1.wrapping_sub(t0).min(u32::MAX as u64) as u32);
+                            }
+                            if !log(id, latency) {
                                 refused += 1;
                             }
                         }
-                        (samples, refused)
+                        (samples, floor, refused)
                     })
                     .expect("starting a producer thread")
             })
@@ -61,19 +74,24 @@ where
         barrier.wait();
         let start = Instant::now();
         let mut samples = Vec::new();
+        let mut floor = Vec::new();
         let mut refused = 0;
         for h in handles {
-            let (s, r) = h.join().expect("a producer thread panicked");
+            let (s, f, r) = h.join().expect("a producer thread panicked");
             samples.extend(s);
+            floor.extend(f);
             refused += r;
         }
-        for s in &mut samples {
-            *s = (*s as f64 / per_ns).round() as u32;
+        for v in [&mut samples, &mut floor] {
+            for s in v.iter_mut() {
+                *s = (*s as f64 / per_ns).round() as u32;
+            }
+            v.sort_unstable();
         }
-        samples.sort_unstable();
         Produced {
             start,
             samples,
+            floor,
             refused,
         }
     })
@@ -245,3 +263,4 @@ mod tests {
         assert_eq!(percentile(&[], 0.5), 0);
     }
 }
+
