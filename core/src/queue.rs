@@ -192,6 +192,17 @@ impl EventQueue {
         tail.saturating_sub(head) as usize
     }
 
+    /// True when the oldest record is published and can be taken. Reads
+    /// only the head and that slot, never the tail that producers claim
+    /// with, so a consumer can poll it without taking the tail's cache
+    /// line away from them.
+    #[inline]
+    pub(crate) fn has_ready(&self) -> bool {
+        let pos = self.head.load(Ordering::Relaxed);
+        let slot = self.slots.get(pos & self.mask);
+        self.seq(slot, pos) == pos + 1
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -400,6 +411,32 @@ mod tests {
         drop(first);
         assert!(q.take().unwrap().record().is_empty());
         assert_eq!(q.take().unwrap().record().as_slice(), &[2]);
+    }
+
+    #[test]
+    fn has_ready_sees_only_a_published_oldest_record() {
+        let q = EventQueue::new(4);
+        assert!(!q.has_ready());
+        let first = q.claim().unwrap();
+        assert!(!q.has_ready(), "claimed, not yet written");
+        assert!(!q.is_empty());
+        first.publish();
+        assert!(q.has_ready());
+        drop(q.take().unwrap());
+        assert!(!q.has_ready());
+        // Around the ring: the slot's sequence, not its index, decides.
+        for lap in 0..3u8 {
+            for i in 0..4u8 {
+                let c = q.claim().unwrap();
+                c.buf().push(lap * 4 + i);
+                c.publish();
+            }
+            for _ in 0..4 {
+                assert!(q.has_ready());
+                drop(q.take().unwrap());
+            }
+            assert!(!q.has_ready());
+        }
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Worker {
             if popped > 0 {
                 self.sh.notify_space();
             }
-            let dry = self.sh.queue.is_empty();
+            let dry = !self.sh.queue.has_ready();
             if self.batch_started.is_some() {
                 let full = self.batch_events() >= self.sh.batch.max_events as u64
                     || self.batch_bytes >= self.sh.batch.max_bytes;
@@ -220,7 +220,7 @@ impl Worker {
             return false;
         }
         std::thread::sleep(LINGER);
-        !self.sh.queue.is_empty()
+        self.sh.queue.has_ready()
     }
 
     #[inline]
@@ -340,7 +340,7 @@ impl Worker {
     /// way.
     fn idle(&mut self) {
         for _ in 0..64 {
-            if !self.sh.queue.is_empty() || self.sh.control_pending.load(Ordering::Acquire) {
+            if self.sh.queue.has_ready() || self.sh.control_pending.load(Ordering::Acquire) {
                 return;
             }
             std::hint::spin_loop();
