@@ -1,6 +1,6 @@
 """Runs every benchmark and checks every output, in one run.
 
-    bench/run.sh [--n N] [--repeat R] [--seconds S] [--connections C]
+    bench/run.sh [--n N] [--repeat R] [--seconds S] [--connections C] [--stacks h11,standard]
 
 Part 1, loggers: for each logger, R times, a subprocess runs
 bench/loggers.py with N events; the output file is checked (N lines, each
@@ -8,12 +8,15 @@ a JSON object whose user_id values are 0..N-1 in order) and the per-call
 cost (wall and CPU time of the calling thread per call) and end-to-end
 rate (N / time until everything is written) are reported, as medians.
 
-Part 2, HTTP: for each variant of bench/app.py, a uvicorn process on
-127.0.0.1 is loaded by wrk (or bench/load.py) from another process:
-a warm-up, then S seconds measured, R rounds interleaved. Reported:
-requests/s (median) and the microseconds per request each variant adds
-over "none"; each request log is checked to hold one line per request
-served.
+Part 2, HTTP: for each server stack (uvicorn with h11 and asyncio, and
+with httptools and uvloop) and each variant of bench/app.py, a uvicorn
+process on 127.0.0.1, all started at once and each stopped with SIGSTOP
+while another is loaded. Each is warmed up, then loaded by wrk (or
+bench/load.py) from another process for S seconds, in R rounds, the
+order reversed every other round. Reported: requests/s (median) and the
+microseconds per request each variant adds over "none", as the median
+of the rounds' differences; each request log is checked to hold a line
+for every request served.
 
 Results go to bench/results/ as JSON, and a Markdown summary to stdout.
 """
@@ -136,67 +139,114 @@ def count_log_lines(variant: str, log_dir: Path) -> int | None:
     return len(output_lines(path))
 
 
-def serve_and_load(
-    variant: str, seconds: float, connections: int, work: Path, rnd: int
-) -> dict[str, Any]:
-    port = free_port()
-    log_dir = work / f"http-{variant}-{rnd}"
-    env = dict(os.environ, BENCH_VARIANT=variant, BENCH_LOG_DIR=str(log_dir))
-    env["PYTHONPATH"] = str(HERE)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        env=env, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    try:
+#: The server stacks: uvicorn as `pip install uvicorn` gives it (h11 and
+#: asyncio), and as `uvicorn[standard]` (or `fastapi[standard]`) does.
+STACKS = {
+    "h11": ["--http", "h11", "--loop", "asyncio"],
+    "standard": ["--http", "httptools", "--loop", "uvloop"],
+}
+
+
+class Server:
+    """One variant of bench/app.py served by uvicorn, stopped (SIGSTOP)
+    whenever it is not the one under load, so that the idle servers'
+    own threads take no CPU from the measured one."""
+
+    def __init__(self, variant: str, stack: str, work: Path) -> None:
+        self.variant = variant
+        self.port = free_port()
+        self.log_dir = work / f"http-{stack}-{variant}"
+        env = dict(os.environ, BENCH_VARIANT=variant, BENCH_LOG_DIR=str(self.log_dir))
+        env["PYTHONPATH"] = str(HERE)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+             *STACKS[stack]],
+            env=env, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        self.served = 0
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/items/1", timeout=1).read()
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/items/1", timeout=1).read()
+                self.served += 1
                 break
             except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"uvicorn ({variant}) did not start: "
-                                     f"{server.stderr.read().decode() if server.stderr else ''}")
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise SystemExit(f"uvicorn ({variant}, {stack}) did not start: "
+                                     f"{self.proc.stderr.read().decode() if self.proc.stderr else ''}")
                 time.sleep(0.1)
-        warm, _ = load(port, 2, connections)
-        total, rps = load(port, seconds, connections)
-    finally:
-        server.send_signal(signal.SIGINT)
+        self.pause()
+
+    def pause(self) -> None:
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def load(self, seconds: float, connections: int) -> float:
+        self.proc.send_signal(signal.SIGCONT)
         try:
-            server.wait(60)
+            total, rps = load(self.port, seconds, connections)
+        finally:
+            self.pause()
+        self.served += total
+        return rps
+
+    def stop(self) -> int | None:
+        """Shuts the server down (its lifespan drains the logger) and
+        returns the request log's line count."""
+        self.proc.send_signal(signal.SIGCONT)
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(60)
         except subprocess.TimeoutExpired:
-            server.kill()
-    served = 1 + warm + total
-    lines = count_log_lines(variant, log_dir)
-    shutil.rmtree(log_dir, ignore_errors=True)
-    return {"variant": variant, "rps": rps, "requests": total, "served_at_least": served,
-            "log_lines": lines}
+            self.proc.kill()
+        lines = count_log_lines(self.variant, self.log_dir)
+        shutil.rmtree(self.log_dir, ignore_errors=True)
+        return lines
 
 
-def bench_http(seconds: float, connections: int, repeat: int, work: Path) -> list[dict[str, Any]]:
-    runs: dict[str, list[dict[str, Any]]] = {v: [] for v in VARIANTS}
-    for rnd in range(repeat):
-        for v in VARIANTS:
-            r = serve_and_load(v, seconds, connections, work, rnd)
-            runs[v].append(r)
-            print(f"  {v} round {rnd + 1}: {r['rps']:,.0f} req/s, log lines {r['log_lines']}"
-                  f" for at least {r['served_at_least']} requests", file=sys.stderr)
-    base = statistics.median(r["rps"] for r in runs["none"])
+def bench_http(
+    stack: str, seconds: float, connections: int, repeat: int, work: Path
+) -> list[dict[str, Any]]:
+    """Every variant's server runs for the whole measurement; each round
+    loads each in turn (the order reversed every other round, so a
+    drifting machine favours none), and a variant's cost is the median
+    over rounds of what it added to the request time against the server
+    without logging in the same round."""
+    servers = {v: Server(v, stack, work) for v in VARIANTS}
+    rps: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    lines: dict[str, int | None] = {}
+    try:
+        for srv in servers.values():
+            srv.load(2, connections)  # warm-up
+        for rnd in range(repeat):
+            order = VARIANTS if rnd % 2 == 0 else VARIANTS[::-1]
+            for v in order:
+                r = servers[v].load(seconds, connections)
+                rps[v].append(r)
+                print(f"  {stack} {v} round {rnd + 1}: {r:,.0f} req/s", file=sys.stderr)
+    finally:
+        for v, srv in servers.items():
+            lines[v] = srv.stop()
     rows = []
     for v in VARIANTS:
-        rps = statistics.median(r["rps"] for r in runs[v])
+        added = [1e6 / a - 1e6 / b for a, b in zip(rps[v], rps["none"])]
+        served = servers[v].served
+        logged = lines[v]
         rows.append(
             {
+                "stack": stack,
                 "variant": v,
-                "rps": rps,
-                "us_per_request": 1e6 / rps,
-                "us_added": 1e6 / rps - 1e6 / base,
-                "log_lines_ok": all(
-                    r["log_lines"] is None or r["log_lines"] >= r["served_at_least"]
-                    for r in runs[v]
-                ),
-                "runs": runs[v],
+                "rps": statistics.median(rps[v]),
+                "us_per_request": statistics.median(1e6 / r for r in rps[v]),
+                "us_added": statistics.median(added),
+                "us_added_rounds": added,
+                "rps_rounds": rps[v],
+                # wrk counts the responses it read; requests still in
+                # flight when it stopped are served and logged too.
+                "served_at_least": served,
+                "log_lines": logged,
+                "log_lines_ok": logged is None or logged >= served,
             }
         )
     return rows
@@ -238,21 +288,24 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--stacks", default="h11,standard",
+                    help="server stacks to load, of: " + ", ".join(STACKS))
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="asynclog-bench-"))
     print("loggers:", file=sys.stderr)
     loggers = bench_loggers(args.n, args.repeat, work)
-    http = []
+    http: list[dict[str, Any]] = []
     middleware_cpu: dict[str, float] = {}
     if not args.skip_http:
         print("middleware CPU in process:", file=sys.stderr)
         middleware_cpu = bench_middleware_cpu(work)
         print("http:", file=sys.stderr)
-        http = bench_http(args.seconds, args.connections, args.repeat, work)
+        for stack in args.stacks.split(","):
+            http += bench_http(stack, args.seconds, args.connections, args.repeat, work)
     shutil.rmtree(work, ignore_errors=True)
 
-    result = {
+    result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine(),
         "args": vars(args),
@@ -275,15 +328,22 @@ def main() -> None:
         check = "ok" if all(c == "ok" for c in r["checks"]) else "; ".join(r["checks"])
         print(f"| {r['logger']} | {r['us_per_call']:.2f} | {r['cpu_us_per_call']:.2f} | "
               f"{r['events_per_s']:,.0f} | {check} |")
-    if http:
-        print(f"\nFastAPI on uvicorn, {result['machine']['load_generator']} with "
-              f"{args.connections} connections, {args.seconds:g} s, median of {args.repeat}:\n")
-        print("| variant | requests/s | us per request | us added | one log line per request |")
-        print("|---|---:|---:|---:|---|")
+    stacks = list(dict.fromkeys(r["stack"] for r in http))
+    for stack in stacks:
+        print(f"\nFastAPI on uvicorn ({stack}: {' '.join(STACKS[stack])}), "
+              f"{result['machine']['load_generator']} with {args.connections} connections, "
+              f"{args.seconds:g} s a round, {args.repeat} rounds, medians:\n")
+        print("| variant | requests/s | us per request | us added | us added by round | "
+              "one log line per request |")
+        print("|---|---:|---:|---:|---|---|")
         for r in http:
-            lines = "n/a" if r["variant"] == "none" else ("yes" if r["log_lines_ok"] else "NO")
+            if r["stack"] != stack:
+                continue
+            rounds = ", ".join(f"{x:.1f}" for x in r["us_added_rounds"])
+            lines = "n/a" if r["log_lines"] is None else (
+                "yes" if r["log_lines_ok"] else f"NO ({r['log_lines']} for {r['served_at_least']})")
             print(f"| {r['variant']} | {r['rps']:,.0f} | {r['us_per_request']:.1f} | "
-                  f"{r['us_added']:.1f} | {lines} |")
+                  f"{r['us_added']:.1f} | {rounds} | {lines} |")
     if middleware_cpu:
         base = middleware_cpu["none"]
         print("\nCPU time of the event loop's thread per request, ASGI called in process "

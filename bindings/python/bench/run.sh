@@ -2,7 +2,7 @@
 # Runs the Python binding's benchmarks (not part of the tests): builds and
 # installs the wheel into the venv as run-tests.sh does, installs the
 # competing loggers, then bench/run.py. Arguments go to bench/run.py
-# (--n, --repeat, --seconds, --connections, --skip-http).
+# (--n, --repeat, --seconds, --connections, --stacks, --skip-http).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
