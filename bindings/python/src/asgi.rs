@@ -364,10 +364,15 @@ impl AsgiRequest {
                     this.status = required(message, intern!(py, "status"))?.extract()?;
                     this.started = true;
                     if let Some(name) = &this.settings.response_header {
+                        // A copy: the application may send the same list
+                        // again (a response object reused across requests).
                         let headers = match optional(message, intern!(py, "headers"))? {
-                            Some(h) => {
-                                PyList::new(py, h.try_iter()?.collect::<PyResult<Vec<_>>>()?)?
-                            }
+                            Some(h) => match h.cast::<PyList>() {
+                                Ok(list) => list.get_slice(0, list.len()),
+                                Err(_) => h.try_iter()?.collect::<PyResult<Vec<_>>>().and_then(
+                                    |items| PyList::new(py, items),
+                                )?,
+                            },
                             None => PyList::empty(py),
                         };
                         let id = this.request_id.bind(py);

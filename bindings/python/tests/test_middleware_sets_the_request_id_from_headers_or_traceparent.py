@@ -1,10 +1,12 @@
 import asyncio
 import re
+from typing import Any
 
+from asgi_harness import call, response_headers, scope
 from asynclog.pytest_plugin import Capture
 from conftest import client, make_app
 
-from asynclog.fastapi import parse_traceparent
+from asynclog.fastapi import AsynclogMiddleware, parse_traceparent
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
@@ -84,3 +86,29 @@ def test_request_state_and_scope_carry_the_id(asynclog_capture: Capture) -> None
             return body
 
     assert asyncio.run(go()) == {"state": "s-1", "scope": "s-1"}
+
+
+def test_the_id_header_is_added_to_a_copy_of_the_applications_headers() -> None:
+    shared = [(b"content-type", b"text/plain")]  # one list, sent by every request
+
+    async def app(s: object, receive: object, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": shared})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    mw = AsynclogMiddleware(app)
+    ids = []
+    for n in range(3):
+        sent = call(mw, scope(headers=[(b"x-request-id", f"req-{n}".encode())]))
+        headers = response_headers(sent)
+        ids.append(headers[b"x-request-id"])
+        assert headers[b"content-type"] == b"text/plain"
+    assert ids == [b"req-0", b"req-1", b"req-2"]
+    assert shared == [(b"content-type", b"text/plain")]
+
+    # A tuple of headers is copied the same way.
+    async def tuple_app(s: object, receive: object, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": tuple(shared)})
+        await send({"type": "http.response.body", "body": b""})
+
+    sent = call(AsynclogMiddleware(tuple_app), scope())
+    assert set(response_headers(sent)) == {b"content-type", b"x-request-id"}
