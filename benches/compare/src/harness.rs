@@ -263,4 +263,3 @@ mod tests {
         assert_eq!(percentile(&[], 0.5), 0);
     }
 }
-
