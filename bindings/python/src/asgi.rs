@@ -369,9 +369,10 @@ impl AsgiRequest {
                         let headers = match optional(message, intern!(py, "headers"))? {
                             Some(h) => match h.cast::<PyList>() {
                                 Ok(list) => list.get_slice(0, list.len()),
-                                Err(_) => h.try_iter()?.collect::<PyResult<Vec<_>>>().and_then(
-                                    |items| PyList::new(py, items),
-                                )?,
+                                Err(_) => h
+                                    .try_iter()?
+                                    .collect::<PyResult<Vec<_>>>()
+                                    .and_then(|items| PyList::new(py, items))?,
                             },
                             None => PyList::empty(py),
                         };
