@@ -158,12 +158,16 @@ class Server:
         self.log_dir = work / f"http-{stack}-{variant}"
         env = dict(os.environ, BENCH_VARIANT=variant, BENCH_LOG_DIR=str(self.log_dir))
         env["PYTHONPATH"] = str(HERE)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-access-log", "--log-level", "warning",
-             *STACKS[stack]],
-            env=env, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
+        # To a file, not a pipe: a server that stays up for the whole run
+        # would block once a pipe nobody reads filled up.
+        self.stderr = work / f"http-{stack}-{variant}.stderr"
+        with self.stderr.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+                 *STACKS[stack]],
+                env=env, cwd=HERE, stdout=subprocess.DEVNULL, stderr=err,
+            )
         self.served = 0
         deadline = time.monotonic() + 30
         while True:
@@ -175,7 +179,7 @@ class Server:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     self.stop()
                     raise SystemExit(f"uvicorn ({variant}, {stack}) did not start: "
-                                     f"{self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+                                     f"{self.stderr.read_text(errors='replace')}")
                 time.sleep(0.1)
         self.pause()
 
@@ -213,10 +217,14 @@ def bench_http(
     drifting machine favours none), and a variant's cost is the median
     over rounds of what it added to the request time against the server
     without logging in the same round."""
-    servers = {v: Server(v, stack, work) for v in VARIANTS}
+    servers: dict[str, Server] = {}
     rps: dict[str, list[float]] = {v: [] for v in VARIANTS}
     lines: dict[str, int | None] = {}
     try:
+        # Inside the try: when one fails to start, those already up (and
+        # paused) are still stopped.
+        for v in VARIANTS:
+            servers[v] = Server(v, stack, work)
         for srv in servers.values():
             srv.load(2, connections)  # warm-up
         for rnd in range(repeat):
