@@ -158,9 +158,7 @@ impl EventQueue {
     pub(crate) fn take(&self) -> Option<Taken<'_>> {
         let mut pos = self.head.load(Ordering::Relaxed);
         loop {
-            let slot = self.slots.get(pos & self.mask);
-            let seq = self.seq(slot, pos);
-            let lag = seq.wrapping_sub(pos + 1) as i64;
+            let (slot, lag) = self.read_lag(pos);
             if lag == 0 {
                 match self.head.compare_exchange_weak(
                     pos,
@@ -198,9 +196,17 @@ impl EventQueue {
     /// line away from them.
     #[inline]
     pub(crate) fn has_ready(&self) -> bool {
-        let pos = self.head.load(Ordering::Relaxed);
+        self.read_lag(self.head.load(Ordering::Relaxed)).1 == 0
+    }
+
+    /// The slot at `pos` and how far its sequence is from the one a
+    /// published record there has: 0 when it can be taken, negative while
+    /// it is free or being written, positive once taken.
+    #[inline]
+    fn read_lag(&self, pos: u64) -> (&Slot, i64) {
         let slot = self.slots.get(pos & self.mask);
-        self.seq(slot, pos) == pos + 1
+        let lag = self.seq(slot, pos).wrapping_sub(pos + 1) as i64;
+        (slot, lag)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
