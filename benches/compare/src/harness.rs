@@ -44,6 +44,8 @@ where
                         let mut samples = Vec::with_capacity(n);
                         let mut floor = Vec::with_capacity(n);
                         let mut refused = 0u64;
+                        let span =
+                            |t0: u64, t1: u64| t1.wrapping_sub(t0).min(u32::MAX as u64) as u32;
                         barrier.wait();
                         for id in range {
                             let latency = latency_ms(id);
@@ -51,7 +53,7 @@ where
                                 let t0 = ticks::start();
                                 let ok = log(id, latency);
                                 let t1 = ticks::stop();
-                                samples.push(t1.wrapping_sub(t0).min(u32::MAX as u64) as u32);
+                                samples.push(span(t0, t1));
                                 refused += u64::from(!ok);
                                 continue;
                             }
@@ -60,7 +62,7 @@ where
                                 // untimed one, as a timed call is.
                                 let t0 = ticks::start();
                                 let t1 = ticks::stop();
-                                floor.push(t1.wrapping_sub(t0).min(u32::MAX as u64) as u32);
+                                floor.push(span(t0, t1));
                             }
                             if !log(id, latency) {
                                 refused += 1;
