@@ -518,6 +518,14 @@ impl Logger {
         level.passes(self.level())
     }
 
+    /// Counts an event the caller left out by a sampling decision of its
+    /// own (an access log keeping one successful request in N), so that it
+    /// is still accounted for: submitted, and filtered, as the logger's own
+    /// sampling counts the events it leaves out.
+    pub fn count_sampled_out(&self) {
+        self.core.shared.counters.sampled_at_call.incr();
+    }
+
     /// This handle with a level of its own, starting at the current one:
     /// [`Logger::set_level`] on it (or on its clones and children) no
     /// longer changes the handle it came from, nor the other way round.

@@ -19,6 +19,9 @@ pub(crate) struct LoggerCounters {
     pub enqueued: Striped,
     /// Filtered at the call by level.
     pub filtered_level: Striped,
+    /// Left out at the call by the caller's own sampling
+    /// ([`crate::Logger::count_sampled_out`]).
+    pub sampled_at_call: Striped,
     /// Refused at the call: queue full under `drop_newest`.
     pub queue_full_rejected: Striped,
     /// Queued, then pushed out by a newer record under `drop_oldest`.
@@ -199,7 +202,10 @@ impl LoggerCounters {
     }
 
     pub(crate) fn filtered(&self) -> u64 {
-        self.filtered_level.get() + self.sampled_out.get() + self.filtered_plugin.get()
+        self.filtered_level.get()
+            + self.sampled_at_call.get()
+            + self.sampled_out.get()
+            + self.filtered_plugin.get()
     }
 }
 
@@ -238,6 +244,7 @@ pub(crate) fn snapshot<'a>(
     let dropped = logger.dropped();
     let filtered = logger.filtered();
     let rejected = logger.filtered_level.get()
+        + logger.sampled_at_call.get()
         + logger.queue_full_rejected.get()
         + dropped.too_large
         + dropped.invalid

@@ -85,6 +85,21 @@ fn sampling_keeps_the_rate_and_never_samples_errors() {
 }
 
 #[test]
+fn events_a_caller_samples_out_are_submitted_and_filtered() {
+    let log = capture_logger();
+    log.info("kept", &[]);
+    for _ in 0..7 {
+        log.count_sampled_out();
+    }
+    log.flush(SECS5).unwrap();
+    assert_eq!(log.capture("mem").unwrap().lines().len(), 1);
+    let m = log.metrics();
+    assert_eq!(m.submitted, 8);
+    assert_eq!(m.filtered, 7);
+    assert_balanced(&m);
+}
+
+#[test]
 fn child_loggers_add_bound_fields_and_names() {
     let log = capture_logger();
     let child = log

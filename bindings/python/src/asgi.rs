@@ -540,6 +540,8 @@ impl AsgiRequest {
         if error.is_none() {
             if let Some(sampled_out) = &access.sampled_out {
                 if sampled_out.bind(py).call1((status,))?.is_truthy()? {
+                    // Left out, but counted: submitted and filtered.
+                    access.logger.get().core(py)?.count_sampled_out();
                     return Ok(());
                 }
             }

@@ -291,7 +291,7 @@ impl Logger {
 
     /// The core logger for this handle under the current root.
     #[inline]
-    fn core(&self, py: Python<'_>) -> PyResult<CoreLogger> {
+    pub(crate) fn core(&self, py: Python<'_>) -> PyResult<CoreLogger> {
         let epoch = HUB.epoch.load(Ordering::Acquire);
         if let Some(r) = &*self.resolved.load() {
             if r.epoch == epoch {

@@ -1,5 +1,6 @@
 import asyncio
 
+import asynclog
 import pytest
 from asynclog.pytest_plugin import Capture
 from conftest import client, make_app
@@ -38,10 +39,13 @@ def test_sampling_keeps_a_fraction_of_successes_and_every_error(asynclog_capture
 
     random.seed(1234)
     access = AccessLog(sample_rate=0.2)
+    filtered_before = asynclog.metrics()["filtered"]
     hit(access, ["/health"] * 300 + ["/missing"] * 20 + ["/boom"] * 10)
     records = asynclog_capture.find("request handled")
     ok = [r for r in records if r["status"] == 200]
     assert 30 <= len(ok) <= 90, len(ok)
+    # Those left out are counted as filtered, not lost.
+    assert asynclog.metrics()["filtered"] - filtered_before == 300 - len(ok)
     assert len([r for r in records if r["status"] == 404]) == 20
     assert len([r for r in records if r["status"] == 500]) == 10
 

@@ -63,7 +63,8 @@ class AccessLog:
     - ``sample_rate``: the fraction of requests below ``always_log_status``
       that are logged, from 0 to 1. Default 1. Responses at or above
       ``always_log_status`` (default 400) and failed requests are always
-      logged.
+      logged. Records left out are counted as filtered in
+      ``asynclog.metrics()``.
     """
 
     def __init__(
