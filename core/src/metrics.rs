@@ -32,8 +32,8 @@ pub(crate) struct LoggerCounters {
     pub invalid: Striped,
     /// Logged after the logger began to close, refused at the call.
     pub closed: Striped,
-    /// Queued in the instant the worker ended, then removed uncounted by
-    /// any sink.
+    /// Published after the worker gave up at the shutdown deadline, then
+    /// removed uncounted by any sink.
     pub closed_after_enqueue: Striped,
     /// Records with a truncated part.
     pub truncated: Striped,
@@ -191,21 +191,79 @@ pub struct SinkSnapshot {
 
 impl LoggerCounters {
     pub(crate) fn dropped(&self) -> Dropped {
-        Dropped {
-            queue_full: self.queue_full_rejected.get() + self.queue_full_evicted.get(),
+        self.read().dropped()
+    }
+
+    /// Reads every counter once. Counts of what happened to a queued
+    /// record are read before the queued count itself, so a reading taken
+    /// while records move errs toward more in flight, never fewer.
+    fn read(&self) -> LoggerReading {
+        // Fields are read in the order written.
+        LoggerReading {
+            queue_full_evicted: self.queue_full_evicted.get(),
+            closed_after_enqueue: self.closed_after_enqueue.get(),
+            sampled_out: self.sampled_out.get(),
+            filtered_plugin: self.filtered_plugin.get(),
+            shutdown_timeout: self.shutdown_timeout.get(),
+            dequeued: self.dequeued.get(),
+            enqueued: self.enqueued.get(),
+            filtered_level: self.filtered_level.get(),
+            sampled_at_call: self.sampled_at_call.get(),
+            queue_full_rejected: self.queue_full_rejected.get(),
             too_large: self.too_large.get(),
             invalid: self.invalid.get(),
-            closed: self.closed.get() + self.closed_after_enqueue.get(),
+            closed: self.closed.get(),
+            truncated: self.truncated.get(),
+            invalid_utf8: self.invalid_utf8.get(),
+        }
+    }
+}
+
+/// One reading of [`LoggerCounters`]. Every sum is taken from it, so a
+/// count refused at the call appears in `submitted` exactly as often as in
+/// `filtered` or `dropped`, however fast callers keep adding to it.
+struct LoggerReading {
+    queue_full_evicted: u64,
+    closed_after_enqueue: u64,
+    sampled_out: u64,
+    filtered_plugin: u64,
+    shutdown_timeout: u64,
+    dequeued: u64,
+    enqueued: u64,
+    filtered_level: u64,
+    sampled_at_call: u64,
+    queue_full_rejected: u64,
+    too_large: u64,
+    invalid: u64,
+    closed: u64,
+    truncated: u64,
+    invalid_utf8: u64,
+}
+
+impl LoggerReading {
+    fn dropped(&self) -> Dropped {
+        Dropped {
+            queue_full: self.queue_full_rejected + self.queue_full_evicted,
+            too_large: self.too_large,
+            invalid: self.invalid,
+            closed: self.closed + self.closed_after_enqueue,
             sink_error: 0,
-            shutdown_timeout: self.shutdown_timeout.get(),
+            shutdown_timeout: self.shutdown_timeout,
         }
     }
 
-    pub(crate) fn filtered(&self) -> u64 {
-        self.filtered_level.get()
-            + self.sampled_at_call.get()
-            + self.sampled_out.get()
-            + self.filtered_plugin.get()
+    fn filtered(&self) -> u64 {
+        self.filtered_level + self.sampled_at_call + self.sampled_out + self.filtered_plugin
+    }
+
+    /// Events that never reached the queue.
+    fn rejected(&self) -> u64 {
+        self.filtered_level
+            + self.sampled_at_call
+            + self.queue_full_rejected
+            + self.too_large
+            + self.invalid
+            + self.closed
     }
 }
 
@@ -241,17 +299,12 @@ pub(crate) fn snapshot<'a>(
             )
         })
         .collect();
-    let dropped = logger.dropped();
-    let filtered = logger.filtered();
-    let rejected = logger.filtered_level.get()
-        + logger.sampled_at_call.get()
-        + logger.queue_full_rejected.get()
-        + dropped.too_large
-        + dropped.invalid
-        + logger.closed.get();
-    let enqueued = logger.enqueued.get();
-    let submitted = enqueued + rejected;
-    let done_by_worker = logger.dequeued.get() + logger.queue_full_evicted.get();
+    let reading = logger.read();
+    let dropped = reading.dropped();
+    let filtered = reading.filtered();
+    let enqueued = reading.enqueued;
+    let submitted = enqueued + reading.rejected();
+    let done_by_worker = reading.dequeued + reading.queue_full_evicted;
     let queued = enqueued.saturating_sub(done_by_worker);
     let sinks = sink_readings
         .into_iter()
@@ -278,8 +331,8 @@ pub(crate) fn snapshot<'a>(
         submitted,
         filtered,
         dropped,
-        truncated: logger.truncated.get(),
-        invalid_utf8: logger.invalid_utf8.get(),
+        truncated: reading.truncated,
+        invalid_utf8: reading.invalid_utf8,
         queued,
         sinks,
     }
