@@ -120,8 +120,9 @@ impl Shared {
         }
     }
 
-    /// A record reached the queue after the worker ended: nobody will
-    /// take it, so count it as logged after close.
+    /// A record reached the queue after the worker ended (which only
+    /// happens once the shutdown deadline has passed): nobody will take
+    /// it, so count it as logged after close.
     fn drain_after_done(&self) {
         while let Some(taken) = self.queue.take() {
             let rec = taken.record();
@@ -774,7 +775,10 @@ impl Logger {
 
     /// Stops accepting events, drains every sink within `timeout` and
     /// stops the logger's threads. Events logged afterwards are dropped and
-    /// counted as `closed`. Calling it again only reports what is left.
+    /// counted as `closed`. A call that races the shutdown either queues
+    /// its event, which is then written within the deadline like any
+    /// other, or is refused as `closed`; its outcome says which. Calling it
+    /// again only reports what is left.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), Pending> {
         self.core.shared.shutdown(timeout)
     }
@@ -1020,6 +1024,11 @@ fn acquire_slow(sh: &Shared, policy: Policy) -> Result<Claim<'_>, Outcome> {
                 return Ok(claim);
             }
         }
+        if sh.queue.is_sealed() {
+            // The worker has stopped taking new records: no policy helps.
+            sh.counters.closed.incr();
+            return Err(Outcome::Dropped(DropReason::Closed));
+        }
         match policy {
             Policy::DropNewest => {
                 sh.counters.queue_full_rejected.incr();
@@ -1106,11 +1115,13 @@ fn requeue(sh: &Shared, rec: &RecBuf) {
     }
 }
 
-/// True once waiting for room is pointless: the shutdown deadline passed or
-/// the worker has ended.
+/// True once waiting for room is pointless: the queue is sealed for
+/// shutdown, the shutdown deadline passed or the worker has ended.
 #[inline]
 fn gave_up(sh: &Shared) -> bool {
-    sh.abandon.load(Ordering::Relaxed) || sh.worker_state.load(Ordering::Relaxed) == DONE
+    sh.abandon.load(Ordering::Relaxed)
+        || sh.worker_state.load(Ordering::Relaxed) == DONE
+        || sh.queue.is_sealed()
 }
 
 /// Parks a producer that found the queue full until it is at most half

@@ -13,6 +13,11 @@
 //! next lap at `p + capacity`. Producers that evict the oldest record
 //! (`drop_oldest`) take from the head like the worker does, so more than
 //! one consumer is allowed. The capacity is rounded up to a power of two.
+//!
+//! Closing seals the queue: one bit in the tail refuses every later claim,
+//! so the records a closing reader must wait for are exactly those claimed
+//! before the seal, and it can wait for each of them to be published
+//! instead of guessing whether a producer is still on its way.
 
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +41,9 @@ struct Slot {
 }
 
 const _: () = assert!(std::mem::size_of::<Slot>() == 256);
+
+/// The tail's bit that refuses claims once set ([`EventQueue::seal`]).
+const SEALED: u64 = 1 << 63;
 
 /// The bounded queue of records.
 pub(crate) struct EventQueue {
@@ -97,11 +105,15 @@ impl EventQueue {
         self.slots.len
     }
 
-    /// Claims the next free slot, or `None` when the queue is full.
+    /// Claims the next free slot, or `None` when the queue is full or
+    /// sealed.
     #[inline]
     pub(crate) fn claim(&self) -> Option<Claim<'_>> {
         let mut pos = self.tail.load(Ordering::Relaxed);
         loop {
+            if pos & SEALED != 0 {
+                return None;
+            }
             let slot = self.slots.get(pos & self.mask);
             let seq = self.seq(slot, pos);
             let lag = seq.wrapping_sub(pos) as i64;
@@ -183,9 +195,21 @@ impl EventQueue {
         }
     }
 
+    /// Refuses every claim from now on. Slots claimed before still get
+    /// published (or dropped, which publishes them empty), so a reader that
+    /// takes until [`EventQueue::is_empty`] has seen every record.
+    pub(crate) fn seal(&self) {
+        self.tail.fetch_or(SEALED, Ordering::SeqCst);
+    }
+
+    /// True once [`EventQueue::seal`] has run.
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.tail.load(Ordering::SeqCst) & SEALED != 0
+    }
+
     /// Slots claimed and not yet released (a racy reading).
     pub(crate) fn len(&self) -> usize {
-        let tail = self.tail.load(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::SeqCst) & !SEALED;
         let head = self.head.load(Ordering::SeqCst);
         tail.saturating_sub(head) as usize
     }
@@ -481,6 +505,69 @@ mod tests {
             p.join().unwrap();
         }
         assert_eq!(next, [20_000; 4]);
+    }
+
+    #[test]
+    fn a_sealed_queue_refuses_claims_and_keeps_those_made_before() {
+        let q = EventQueue::new(4);
+        let early = q.claim().unwrap();
+        q.seal();
+        assert!(q.is_sealed());
+        assert!(q.claim().is_none(), "no claim after the seal");
+        assert!(!q.is_empty(), "a claim made before the seal is still owed");
+        early.buf().push(1);
+        early.publish();
+        assert_eq!(q.take().unwrap().record().as_slice(), &[1]);
+        assert!(q.is_empty());
+        assert!(q.claim().is_none(), "sealed for good");
+    }
+
+    #[test]
+    fn producers_racing_a_seal_either_publish_or_are_refused() {
+        for _ in 0..50 {
+            let q = Arc::new(EventQueue::new(1024));
+            let go = Arc::new(std::sync::Barrier::new(3));
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (q, go) = (Arc::clone(&q), Arc::clone(&go));
+                    std::thread::spawn(move || {
+                        go.wait();
+                        let mut published = 0u32;
+                        while let Some(c) = q.claim() {
+                            c.buf().push(1);
+                            c.publish();
+                            published += 1;
+                            if published == 1000 {
+                                break;
+                            }
+                            while q.len() > 512 {
+                                std::hint::spin_loop();
+                            }
+                        }
+                        published
+                    })
+                })
+                .collect();
+            go.wait();
+            let mut taken = 0u32;
+            let mut sealed = false;
+            loop {
+                if let Some(t) = q.take() {
+                    taken += u32::from(!t.record().is_empty());
+                } else if sealed && q.is_empty() {
+                    break;
+                }
+                if !sealed && taken >= 100 {
+                    q.seal();
+                    sealed = true;
+                }
+            }
+            let published: u32 = producers.into_iter().map(|p| p.join().unwrap()).sum();
+            assert_eq!(
+                taken, published,
+                "every record claimed before the seal is taken"
+            );
+        }
     }
 
     #[test]

@@ -303,7 +303,13 @@ impl Worker {
         for c in requests {
             match c {
                 Control::Flush { seq, target } => self.flushes.push_back((seq, target)),
-                Control::Stop => self.stopping = true,
+                Control::Stop => {
+                    // From here on the queue only empties: the records still
+                    // to come are those claimed before the seal, and the
+                    // worker stays until each of them is taken.
+                    self.sh.queue.seal();
+                    self.stopping = true;
+                }
             }
         }
     }
@@ -438,6 +444,7 @@ impl Worker {
 
     /// The shutdown deadline passed: count what is left and stop.
     fn abandon(&mut self) {
+        self.sh.queue.seal();
         let mut left = 0;
         let mut released = 0;
         while let Some(taken) = self.sh.queue.take() {
@@ -460,8 +467,9 @@ impl Worker {
     fn finish(&mut self) {
         self.stages.destroy();
         self.sh.worker_state.store(DONE, Ordering::SeqCst);
-        // A producer that raced past the closed flag may have queued a
-        // record; it sees DONE and counts it, and so does this.
+        // Only after the deadline: a record claimed before the seal and
+        // published once the worker gave up. Its producer sees DONE and
+        // counts it, and so does this, whichever takes it.
         while let Some(taken) = self.sh.queue.take() {
             let rec = taken.record();
             if rec.is_empty() {

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use asynclog_core::config::{FileSinkConfig, SinkConfig, SinkKind};
@@ -75,6 +77,57 @@ fn shutdown_refuses_later_events_and_counts_them_as_closed() {
     assert_balanced(&m);
     // A second shutdown only reports.
     log.shutdown(SECS5).unwrap();
+}
+
+#[test]
+fn a_shutdown_racing_producers_writes_every_event_whose_call_queued_it() {
+    // More producers than cores, so some are preempted between the closed
+    // check and taking a slot, or between taking it and publishing, just
+    // as the shutdown seals the queue. They go on logging after it, so
+    // every reading is taken while refusals are being counted.
+    for round in 0..40 {
+        let log = capture_logger();
+        let go = Arc::new(Barrier::new(7));
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads: Vec<_> = (0..6u64)
+            .map(|t| {
+                let (log, go, stop) = (log.clone(), go.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let (mut queued, mut refused) = (0u64, 0u64);
+                    go.wait();
+                    for i in 0.. {
+                        match log.log(Level::Info, "e", &[field("t", t), field("i", i)]) {
+                            Outcome::Queued => queued += 1,
+                            Outcome::Dropped(DropReason::Closed) => refused += 1,
+                            other => panic!("unexpected {other:?}"),
+                        }
+                        if refused >= 100 && stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                    }
+                    (queued, refused)
+                })
+            })
+            .collect();
+        go.wait();
+        std::thread::sleep(Duration::from_micros(200 * (round % 5)));
+        log.shutdown(SECS5)
+            .unwrap_or_else(|p| panic!("round {round}: shutdown left {p:?}"));
+        for _ in 0..1000 {
+            let m = log.metrics();
+            assert_eq!(m.sinks[0].in_flight, 0, "round {round}: {m:?}");
+        }
+        stop.store(true, Ordering::Relaxed);
+        let (queued, refused) = threads
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let m = log.metrics();
+        assert_eq!(m.sinks[0].written, queued, "round {round}: {m:?}");
+        assert_eq!(m.dropped.closed, refused, "round {round}: {m:?}");
+        assert_eq!(log.capture("mem").unwrap().lines().len() as u64, queued);
+        assert_balanced(&m);
+    }
 }
 
 #[test]
