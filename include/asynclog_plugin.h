@@ -25,7 +25,7 @@
 #define ASYNCLOG_PLUGIN_ABI_MAJOR 1
 
 // ABI minor version implemented by this header.
-#define ASYNCLOG_PLUGIN_ABI_MINOR 1
+#define ASYNCLOG_PLUGIN_ABI_MINOR 2
 
 // Magic number opening the sanity block: "ALPG".
 #define ASYNCLOG_PLUGIN_MAGIC 1196444737
@@ -287,6 +287,28 @@ typedef struct asynclog_plugin_descriptor {
   // Optional: `ASYNCLOG_PLUGIN_OK` when healthy, otherwise another
   // status with `set_error` saying why.
   asynclog_plugin_status (*health)(void *instance);
+  // Optional, since minor 2, for enrichers, filters and redactors: the
+  // work of `process` for `count` records in one call, which the host
+  // then makes instead of `count` calls to `process`. Record `i` is
+  // `records[i]`, changed through `edits[i]`, and its status (what
+  // `process` would have returned for it) goes in `statuses[i]`.
+  //
+  // Records are processed in order. Returns how many were processed:
+  // `count`, or fewer when processing stopped at a record whose status
+  // is `ASYNCLOG_PLUGIN_FATAL` or `ASYNCLOG_PLUGIN_PANIC`. The host then
+  // retires the instance, and the records after that one pass the stage
+  // unchanged. A shorter return that does not end on one of those two
+  // counts as `ASYNCLOG_PLUGIN_FATAL`. Only the first `n` statuses
+  // returned are read, and the message set with `set_error` during the
+  // call belongs to the last record whose status is not OK.
+  //
+  // A plugin that has it must still have `process`, which hosts of
+  // minor 1 call, and both must treat a record the same way.
+  size_t (*process_batch)(void *instance,
+                          const struct asynclog_record_view *records,
+                          struct asynclog_record_edit *const *edits,
+                          asynclog_plugin_status *statuses,
+                          size_t count);
 } asynclog_plugin_descriptor;
 
 // The entry point every plugin exports.

@@ -14,6 +14,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 
 use crate::clock::Converter;
 use crate::config::EncoderConfig;
@@ -22,7 +23,7 @@ use crate::encode::{Encoder, Statics};
 use crate::level::Level;
 use crate::logger::{Control, DONE, DOZING, RUNNING, SLEEPING, Shared};
 use crate::metrics::Dropped;
-use crate::plugin::stage::{Outcome, Stages};
+use crate::plugin::stage::{CHUNK, Outcome, Stages};
 use crate::record::{Limits, RecBuf, RecordView, settle_clock};
 use crate::value::FieldWriter;
 
@@ -175,15 +176,24 @@ impl Worker {
 
     /// Takes up to a batch's worth of records from the queue.
     fn drain_some(&mut self) -> usize {
-        let max = self.sh.batch.max_events;
-        let mut n = 0;
-        let mut released = 0;
         let sh = Arc::clone(&self.sh);
         self.clock.tick();
-        let staged = !self.stages.is_empty() && !sh.queue.is_empty();
-        if staged {
-            self.stages.begin_pass();
-        }
+        let n = if self.stages.is_empty() || self.stages.rendered().is_some() {
+            self.drain_plain(&sh)
+        } else {
+            self.drain_staged(&sh)
+        };
+        self.dequeued += n as u64;
+        self.publish();
+        n
+    }
+
+    /// [`Worker::drain_some`] with no stage to run: each record is
+    /// encoded where it lies in the queue.
+    fn drain_plain(&mut self, sh: &Shared) -> usize {
+        let max = sh.batch.max_events;
+        let mut n = 0;
+        let mut released = 0;
         while n < max && self.batch_bytes < sh.batch.max_bytes {
             let Some(mut taken) = sh.queue.take() else {
                 break;
@@ -195,15 +205,85 @@ impl Worker {
                 continue;
             }
             released += rec.heap_bytes();
-            self.process(rec);
             n += 1;
+            let view = RecordView::decode(rec.as_slice());
+            if self.sampled_out(view.level) {
+                continue;
+            }
+            self.batch_started.get_or_insert_with(Instant::now);
+            let statics = self.stages.rendered();
+            self.batch_bytes += encode_groups(&mut self.groups, &view, statics);
         }
-        if staged {
-            self.stages.end_pass();
+        sh.release_heap(released);
+        n
+    }
+
+    /// [`Worker::drain_some`] through the stages: records are taken a chunk
+    /// at a time and held in their slots while every stage sees the chunk,
+    /// so a plugin with `process_batch` is called once per chunk.
+    fn drain_staged(&mut self, sh: &Shared) -> usize {
+        if sh.queue.is_empty() {
+            return 0;
         }
-        self.sh.release_heap(released);
-        self.dequeued += n as u64;
-        self.publish();
+        let max = sh.batch.max_events;
+        let mut n = 0;
+        let mut released = 0;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        self.stages.begin_pass();
+        let mut dry = false;
+        while !dry && n < max && self.batch_bytes < sh.batch.max_bytes {
+            let room = CHUNK.min(max - n);
+            while chunk.len() < room {
+                let Some(mut taken) = sh.queue.take() else {
+                    dry = true;
+                    break;
+                };
+                let rec = taken.record_mut();
+                settle_clock(rec, &mut self.clock);
+                if rec.is_empty() {
+                    continue;
+                }
+                released += rec.heap_bytes();
+                n += 1;
+                if self.sh.sample_rate < 1.0 {
+                    let level = Level::from_u8(rec.as_slice()[0]).unwrap_or(Level::Info);
+                    if self.sampled_out(level) {
+                        continue;
+                    }
+                }
+                chunk.push(taken);
+            }
+            if chunk.is_empty() {
+                continue;
+            }
+            // On the stack: a chunk's views borrow its slots, so they cannot
+            // outlive it in a buffer kept from one chunk to the next.
+            let views: SmallVec<[RecordView<'_>; CHUNK]> = chunk
+                .iter()
+                .map(|t| RecordView::decode(t.record().as_slice()))
+                .collect();
+            self.stages.run(&chunk, &views, &sh.limits);
+            for (i, view) in views.iter().enumerate() {
+                let largest = match self.stages.outcome(i) {
+                    Outcome::Unchanged => encode_groups(&mut self.groups, view, None),
+                    Outcome::Edited => {
+                        let edited = RecordView::decode(self.stages.edited(i).as_slice());
+                        encode_groups(&mut self.groups, &edited, None)
+                    }
+                    Outcome::Dropped => {
+                        sh.counters.filtered_plugin.add(1);
+                        continue;
+                    }
+                };
+                self.batch_started.get_or_insert_with(Instant::now);
+                self.batch_bytes += largest;
+            }
+            drop(views);
+            // Releases the slots.
+            chunk.clear();
+        }
+        self.stages.end_pass();
+        sh.release_heap(released);
         n
     }
 
@@ -223,37 +303,20 @@ impl Worker {
         self.sh.queue.has_ready()
     }
 
+    /// True when sampling leaves this record out (and counts it so).
     #[inline]
-    fn process(&mut self, rec: &RecBuf) {
-        let mut view = RecordView::decode(rec.as_slice());
-        if self.sh.sample_rate < 1.0 && view.level.is_sampled() {
-            self.sample_acc += self.sh.sample_rate;
-            if self.sample_acc >= 1.0 {
-                self.sample_acc -= 1.0;
-            } else {
-                self.sh.counters.sampled_out.add(1);
-                return;
-            }
+    fn sampled_out(&mut self, level: Level) -> bool {
+        if self.sh.sample_rate >= 1.0 || !level.is_sampled() {
+            return false;
         }
-        let largest = if let Some(statics) = self.stages.rendered() {
-            // Every stage only adds static fields: the encoders add them.
-            self.batch_started.get_or_insert_with(Instant::now);
-            encode_groups(&mut self.groups, &view, Some(statics))
+        self.sample_acc += self.sh.sample_rate;
+        if self.sample_acc >= 1.0 {
+            self.sample_acc -= 1.0;
+            false
         } else {
-            if !self.stages.is_empty() {
-                match self.stages.run(rec.as_slice(), &view, &self.sh.limits) {
-                    Outcome::Unchanged => {}
-                    Outcome::Edited(edited) => view = RecordView::decode(edited.as_slice()),
-                    Outcome::Dropped => {
-                        self.sh.counters.filtered_plugin.add(1);
-                        return;
-                    }
-                }
-            }
-            self.batch_started.get_or_insert_with(Instant::now);
-            encode_groups(&mut self.groups, &view, None)
-        };
-        self.batch_bytes += largest;
+            self.sh.counters.sampled_out.add(1);
+            true
+        }
     }
 
     /// Hands every group's batch to its sinks.

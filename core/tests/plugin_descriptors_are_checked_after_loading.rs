@@ -41,7 +41,7 @@ fn another_major_version_is_refused() {
 fn a_newer_minor_version_is_refused() {
     assert_eq!(
         refusal(&["TP_ABI_MINOR=7"]).0,
-        "abi_minor 7 is newer than this host's 1; upgrade asynclog to load it"
+        "abi_minor 7 is newer than this host's 2; upgrade asynclog to load it"
     );
 }
 

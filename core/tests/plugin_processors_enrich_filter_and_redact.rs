@@ -289,3 +289,144 @@ fn stages_are_destroyed_once_at_shutdown() {
         "create\ndestroy\n"
     );
 }
+
+/// The health of the only stage, after `n` events went through it.
+fn one_stage_after(
+    so: &std::path::Path,
+    dir: &PluginDir,
+    settings: serde_json::Value,
+    n: u64,
+) -> (Vec<serde_json::Value>, asynclog_core::plugin::PluginHealth) {
+    let log = with_processors(dir, json!([{"plugin": so, "config": settings}]));
+    for i in 0..n {
+        log.info("event", &[field("i", i)]);
+    }
+    let lines = lines(&log);
+    let h = log.health().plugins.remove(0);
+    (lines, h)
+}
+
+#[test]
+fn a_stage_with_process_batch_edits_every_record_of_a_chunk() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("batch.so", &["TP_KIND=2", "TP_BATCH"]);
+    let (lines, p) = one_stage_after(
+        &so,
+        &dir,
+        json!({"mode": "add", "key": "stage", "value": "batched"}),
+        500,
+    );
+    assert_eq!(lines.len(), 500);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["stage"], "batched");
+        assert_eq!(line["i"], i as u64, "order kept");
+    }
+    assert_eq!(p.calls, 500, "calls count records, not batches");
+    let batches = p.counters.iter().find(|(k, _)| k == "batches").unwrap().1;
+    assert!((1..=500).contains(&batches), "{p:?}");
+}
+
+#[test]
+fn a_batch_that_ends_on_fatal_retires_the_stage_and_the_rest_pass() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("batch.so", &["TP_KIND=3", "TP_BATCH"]);
+    let (lines, p) = one_stage_after(&so, &dir, json!({"mode": "fatal", "after": 2}), 5);
+    assert_eq!(lines.len(), 5);
+    assert!(p.retired);
+    assert_eq!((p.calls, p.passed_through), (3, 2), "{p:?}");
+    assert_eq!(
+        p.last_error.as_deref(),
+        Some("retired after process returned FATAL: fatal asked for")
+    );
+}
+
+#[test]
+fn a_batch_that_stops_short_without_saying_why_counts_as_fatal() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("batch.so", &["TP_KIND=3", "TP_BATCH"]);
+    let (lines, p) = one_stage_after(&so, &dir, json!({"mode": "short", "after": 2}), 5);
+    assert_eq!(lines.len(), 5, "records past the stop still pass");
+    assert!(p.retired);
+    assert_eq!((p.calls, p.passed_through), (2, 3), "{p:?}");
+    assert_eq!(
+        p.last_error.as_deref(),
+        Some(
+            "retired after process_batch returned FATAL: it stopped before the end of the \
+             batch without FATAL or PANIC"
+        )
+    );
+}
+
+#[test]
+fn errors_within_a_batch_are_each_counted() {
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("batch.so", &["TP_KIND=3", "TP_BATCH"]);
+    let (lines, p) = one_stage_after(&so, &dir, json!({"mode": "error", "after": 1}), 40);
+    assert_eq!(
+        lines.len(),
+        40,
+        "a failed call drops nothing (its edit is discarded)"
+    );
+    assert!(p.healthy && !p.retired);
+    assert_eq!((p.calls, p.errors), (40, 39), "{p:?}");
+    assert_eq!(
+        p.last_error.as_deref(),
+        Some("process returned ERROR: error asked for")
+    );
+}
+
+#[test]
+fn a_plugin_built_for_minor_1_is_called_record_by_record() {
+    // Its descriptor ends before process_batch: the host must not read
+    // past it, even though this build has the function.
+    let dir = PluginDir::new();
+    let so = dir.test_plugin(
+        "old.so",
+        &[
+            "TP_KIND=2",
+            "TP_BATCH",
+            "TP_ABI_MINOR=1",
+            "TP_STRUCT_SIZE=offsetof(asynclog_plugin_descriptor,process_batch)",
+        ],
+    );
+    let (lines, p) = one_stage_after(
+        &so,
+        &dir,
+        json!({"mode": "add", "key": "stage", "value": "one by one"}),
+        100,
+    );
+    assert_eq!(lines.len(), 100);
+    assert!(lines.iter().all(|l| l["stage"] == "one by one"));
+    assert_eq!(p.calls, 100);
+    assert!(p.counters.iter().all(|(k, _)| k != "batches"), "{p:?}");
+}
+
+#[test]
+fn stages_after_a_drop_see_only_the_records_still_going() {
+    let dir = PluginDir::new();
+    let adder = dir.test_plugin("add.so", &["TP_KIND=2", "TP_BATCH", "TP_NAME=\"adder\""]);
+    let filter = dir.test_plugin("drop.so", &["TP_KIND=3", "TP_BATCH", "TP_NAME=\"dropper\""]);
+    let redactor = dir.test_plugin("redact.so", &["TP_KIND=4", "TP_BATCH"]);
+    let log = with_processors(
+        &dir,
+        json!([
+            {"plugin": adder, "config": {"mode": "add", "key": "seen", "value": "first"}},
+            {"plugin": filter, "config": {"mode": "drop", "after": 3}},
+            {"plugin": redactor, "config": {"mode": "replace", "key": "seen", "value": "later"}},
+        ]),
+    );
+    for i in 0..100 {
+        log.info("event", &[field("i", i)]);
+    }
+    let lines = lines(&log);
+    assert_eq!(lines.len(), 3);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["i"], i as u64);
+        assert_eq!(line["seen"], "later", "{line}");
+    }
+    let h = log.health();
+    let calls: Vec<u64> = h.plugins.iter().map(|p| p.calls).collect();
+    assert_eq!(calls, [100, 100, 3], "{h:?}");
+    assert_eq!(h.plugins[1].filtered, 97);
+    assert_balanced(&log.metrics());
+}

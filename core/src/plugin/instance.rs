@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use asynclog_plugin_abi as abi;
 
 use super::host::{HOST_API, HostCtx};
-use super::loader::{Plugin, ProcessFn};
+use super::loader::{Plugin, ProcessBatchFn, ProcessFn};
 use super::{PluginConfig, PluginKind, status_name};
 
 /// The plugin's instance pointer, and whether it is still alive.
@@ -61,6 +61,9 @@ pub(crate) struct Held {
     /// before the pass began. Nothing else destroys it while the lock is
     /// held, so it is looked up once per pass.
     process: Option<ProcessFn>,
+    /// The plugin's `process_batch`, when it has one (and `process` is
+    /// set).
+    process_batch: Option<ProcessBatchFn>,
     calls: u64,
     instance: Arc<Instance>,
 }
@@ -78,6 +81,41 @@ impl Held {
         // SAFETY: a live instance, held; a record view and edit handle
         // valid for the call.
         Some(unsafe { process(self.guard.ptr, record, edit) })
+    }
+
+    /// True when [`Held::process_batch`] makes one call for many records.
+    #[inline]
+    pub(crate) fn batches(&self) -> bool {
+        self.process_batch.is_some()
+    }
+
+    /// Calls `process_batch` on `records`, each with its edit handle,
+    /// storing each status; returns how many records were processed (at
+    /// most `records.len()`), or `None` when the plugin has no
+    /// `process_batch` or the instance is destroyed.
+    #[inline]
+    pub(crate) fn process_batch(
+        &mut self,
+        records: &[abi::asynclog_record_view],
+        edits: &[*mut abi::asynclog_record_edit],
+        statuses: &mut [i32],
+    ) -> Option<usize> {
+        let batch = self.process_batch?;
+        let count = records.len().min(edits.len()).min(statuses.len());
+        // SAFETY: a live instance, held; `count` views, edit handles and
+        // status slots, valid for the call.
+        let done = unsafe {
+            batch(
+                self.guard.ptr,
+                records.as_ptr(),
+                edits.as_ptr(),
+                statuses.as_mut_ptr(),
+                count,
+            )
+        }
+        .min(count);
+        self.calls += done as u64;
+        Some(done)
     }
 }
 
@@ -198,13 +236,15 @@ impl Instance {
                 guard,
             )
         };
-        let process = match guard.alive {
-            true => instance.plugin.library().callbacks.process,
-            false => None,
+        let callbacks = &instance.plugin.library().callbacks;
+        let (process, process_batch) = match guard.alive {
+            true => (callbacks.process, callbacks.process_batch),
+            false => (None, None),
         };
         Held {
             guard,
             process,
+            process_batch: process_batch.filter(|_| process.is_some()),
             calls: 0,
             instance,
         }
@@ -239,6 +279,13 @@ impl Instance {
         let flush = self.plugin.library().callbacks.flush?;
         // SAFETY: a live instance.
         self.counted(|ptr| unsafe { flush(ptr, timeout_ms) })
+    }
+
+    /// Counts failed calls whose message was not kept.
+    pub(crate) fn add_errors(&self, n: u64) {
+        if n > 0 {
+            self.errors.fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     /// Records a failed call that leaves the instance running.

@@ -122,6 +122,8 @@ pub(crate) struct Callbacks {
     pub create: CreateFn,
     pub destroy: unsafe extern "C" fn(*mut std::ffi::c_void),
     pub process: Option<ProcessFn>,
+    /// Since minor 2; `None` for older plugins.
+    pub process_batch: Option<ProcessBatchFn>,
     pub write_batch: Option<WriteBatchFn>,
     pub flush: Option<unsafe extern "C" fn(*mut std::ffi::c_void, u64) -> i32>,
     pub health: Option<unsafe extern "C" fn(*mut std::ffi::c_void) -> i32>,
@@ -134,6 +136,14 @@ pub(crate) type CreateFn = unsafe extern "C" fn(
     usize,
     *mut *mut std::ffi::c_void,
 ) -> i32;
+
+pub(crate) type ProcessBatchFn = unsafe extern "C" fn(
+    *mut std::ffi::c_void,
+    *const abi::asynclog_record_view,
+    *const *mut abi::asynclog_record_edit,
+    *mut i32,
+    usize,
+) -> usize;
 
 pub(crate) type ProcessFn = unsafe extern "C" fn(
     *mut std::ffi::c_void,
@@ -180,6 +190,23 @@ impl Plugin {
     /// The ABI minor version the plugin was built against.
     pub fn abi_minor(&self) -> u32 {
         self.lib.meta.abi_minor
+    }
+
+    /// The names of the callbacks it has, in descriptor order.
+    pub fn callbacks(&self) -> Vec<&'static str> {
+        let c = &self.lib.callbacks;
+        [
+            (true, "create"),
+            (true, "destroy"),
+            (c.process.is_some(), "process"),
+            (c.write_batch.is_some(), "write_batch"),
+            (c.flush.is_some(), "flush"),
+            (c.health.is_some(), "health"),
+            (c.process_batch.is_some(), "process_batch"),
+        ]
+        .into_iter()
+        .filter_map(|(has, name)| has.then_some(name))
+        .collect()
     }
 
     /// The settings it takes.
@@ -508,7 +535,9 @@ fn entry_descriptor(
     Ok(descriptor)
 }
 
-const V1_SIZE: usize = std::mem::size_of::<abi::asynclog_plugin_descriptor>();
+/// The descriptor as minors 0 and 1 define it: everything before the
+/// first field minor 2 appended.
+const V1_SIZE: usize = std::mem::offset_of!(abi::asynclog_plugin_descriptor, process_batch);
 
 /// Checks a descriptor, reading no byte past its `struct_size`.
 pub(crate) fn check_descriptor(
@@ -541,8 +570,21 @@ pub(crate) fn check_descriptor(
             "struct_size {struct_size} is smaller than a v1 descriptor ({V1_SIZE} bytes)"
         ));
     }
-    // SAFETY: struct_size says the whole v1 descriptor is there.
-    let d = unsafe { ptr.read_unaligned() };
+    // Fields past the plugin's `struct_size` were appended by a later
+    // minor than the plugin's: they read as zero, which is NULL for every
+    // callback.
+    let d = {
+        let mut d = std::mem::MaybeUninit::<abi::asynclog_plugin_descriptor>::zeroed();
+        let n = (struct_size as usize).min(std::mem::size_of::<abi::asynclog_plugin_descriptor>());
+        // SAFETY: the plugin's descriptor has `struct_size` readable bytes,
+        // and `n` fits ours; an all-zero descriptor is a valid value (NULL
+        // pointers, `None` callbacks, zero numbers), so any prefix copied
+        // over it is one too.
+        unsafe {
+            std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), d.as_mut_ptr().cast::<u8>(), n);
+            d.assume_init()
+        }
+    };
 
     let host = abi::sanity();
     let sanity = d.sanity;
@@ -616,6 +658,11 @@ pub(crate) fn check_descriptor(
         create,
         destroy,
         process: if kind.is_processor() { d.process } else { None },
+        process_batch: if kind.is_processor() && minor >= 2 {
+            d.process_batch
+        } else {
+            None
+        },
         write_batch: if kind == PluginKind::Sink {
             d.write_batch
         } else {

@@ -20,45 +20,99 @@ use asynclog_plugin_abi as abi;
 use super::host::{Added, EditState};
 use super::{Held, Instance};
 use crate::encode::Statics;
+use crate::queue::Taken;
 use crate::record::{FLAG_INVALID_UTF8, FLAG_TRUNCATED, Limits, RecBuf, RecordView};
 use crate::tlv::{Entries, Item};
 use crate::value::FieldWriter;
 
+/// Most records the worker hands the stages in one pass: what one
+/// `process_batch` call sees.
+pub(crate) const CHUNK: usize = 32;
+
 /// What the stages made of a record.
-pub(crate) enum Outcome<'a> {
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Outcome {
     /// Nothing changed: use the record as it is.
     Unchanged,
-    /// A stage edited it: use this record instead.
-    Edited(&'a RecBuf),
+    /// A stage edited it: use [`Stages::edited`] instead.
+    Edited,
     /// A stage dropped it.
     Dropped,
+}
+
+/// The edit state and buffers of one record of a chunk.
+struct Edits {
+    outcome: Outcome,
+    edit: EditState,
+    bufs: Bufs,
+}
+
+/// The edited record and the buffer the next edit is written to, in turn:
+/// `flip` says which is which, so that an edit swaps a flag, not two
+/// inline buffers of a quarter kilobyte each.
+struct Bufs {
+    a: RecBuf,
+    b: RecBuf,
+    flip: bool,
+}
+
+impl Edits {
+    fn new() -> Edits {
+        Edits {
+            outcome: Outcome::Unchanged,
+            edit: EditState::default(),
+            bufs: Bufs {
+                a: RecBuf::new(),
+                b: RecBuf::new(),
+                flip: false,
+            },
+        }
+    }
+
+    /// Makes the spare buffer, just written, the current record.
+    fn swap(&mut self) {
+        self.bufs.flip = !self.bufs.flip;
+        self.outcome = Outcome::Edited;
+    }
+
+    fn current(&self) -> &RecBuf {
+        if self.bufs.flip {
+            &self.bufs.b
+        } else {
+            &self.bufs.a
+        }
+    }
+}
+
+impl Bufs {
+    /// The record as the stages so far left it (`original` while none
+    /// edited it), and the spare buffer.
+    fn split<'a>(&'a mut self, edited: bool, original: &'a [u8]) -> (&'a [u8], &'a mut RecBuf) {
+        let (current, spare) = if self.flip {
+            (&self.b, &mut self.a)
+        } else {
+            (&self.a, &mut self.b)
+        };
+        (if edited { current.as_slice() } else { original }, spare)
+    }
 }
 
 /// The processor stages of one logger, owned by its worker.
 pub(crate) struct Stages {
     stages: Vec<Stage>,
-    edit: Box<EditState>,
-    /// The edited record and the buffer the next edit is written to, in
-    /// turn: `flip` says which is which, so that an edit swaps a flag, not
-    /// two inline buffers of a quarter kilobyte each.
-    a: RecBuf,
-    b: RecBuf,
-    flip: bool,
+    /// One per record of a chunk; [`CHUNK`] of them once a chunk has run,
+    /// never reallocated after, so `handles` stay valid.
+    records: Vec<Edits>,
+    /// A stage's call, reused: the views, edit handles and statuses of the
+    /// records still on their way, and which record each one is.
+    views: Vec<abi::asynclog_record_view>,
+    handles: Vec<*mut abi::asynclog_record_edit>,
+    statuses: Vec<i32>,
+    live: Vec<usize>,
     /// Set when every stage only adds static fields and every encoder can
     /// write them pre-rendered: records then pass the stages untouched,
     /// and the encoders add the fields.
     rendered: Option<Statics>,
-}
-
-/// The edited record (`.0`) and the spare buffer (`.1`) of `Stages`.
-macro_rules! bufs {
-    ($s:expr) => {
-        if $s.flip {
-            (&$s.b, &mut $s.a)
-        } else {
-            (&$s.a, &mut $s.b)
-        }
-    };
 }
 
 /// One stage: the instance, and what it gave once for every record.
@@ -72,9 +126,11 @@ struct Stage {
     statics_only: bool,
 }
 
-// SAFETY: the only member that is not `Send` is a stage's `held` lock
-// guard, which exists only between `begin_pass` and `end_pass` on the
-// worker's thread. `Stages` moves to that thread once, before any pass.
+// SAFETY: the members that are not `Send` are a stage's `held` lock guard,
+// which exists only between `begin_pass` and `end_pass` on the worker's
+// thread, and the edit handles, pointers into `records` that are only
+// filled and read during a call of `run`. `Stages` moves to the worker's
+// thread once, before any pass.
 unsafe impl Send for Stages {}
 
 impl Stages {
@@ -95,10 +151,11 @@ impl Stages {
             .collect();
         Stages {
             stages,
-            edit: Box::default(),
-            a: RecBuf::new(),
-            b: RecBuf::new(),
-            flip: false,
+            records: Vec::new(),
+            views: Vec::new(),
+            handles: Vec::new(),
+            statuses: Vec::new(),
+            live: Vec::new(),
             rendered: None,
         }
     }
@@ -145,93 +202,53 @@ impl Stages {
         }
     }
 
-    /// Runs every stage on `record`, which `decoded` is the view of.
+    /// What became of record `i` of the last chunk.
+    pub(crate) fn outcome(&self, i: usize) -> Outcome {
+        self.records[i].outcome
+    }
+
+    /// The record `i` of the last chunk became, when its outcome is
+    /// [`Outcome::Edited`].
+    pub(crate) fn edited(&self, i: usize) -> &RecBuf {
+        self.records[i].current()
+    }
+
+    /// Runs every stage, in order, on a chunk of at most [`CHUNK`] records
+    /// (`decoded[i]` is the view of `chunk[i]`); then [`Stages::outcome`]
+    /// says what became of each.
     ///
-    /// Kept out of the worker's loop, with the rare paths (static fields,
-    /// edits, failures) out of line, so that a record no stage changes
-    /// costs a call and little else.
-    #[inline(never)]
-    pub(crate) fn run<'s>(
-        &'s mut self,
-        record: &[u8],
-        decoded: &RecordView<'_>,
-        limits: &Limits,
-    ) -> Outcome<'s> {
+    /// A stage whose plugin has `process_batch` is called once for the
+    /// records of the chunk still on their way; any other, once per
+    /// record. Records a stage drops are not shown to the stages after it.
+    pub(crate) fn run(&mut self, chunk: &[Taken<'_>], decoded: &[RecordView<'_>], limits: &Limits) {
+        let n = chunk.len().min(decoded.len()).min(CHUNK);
+        if self.records.is_empty() {
+            self.records = (0..CHUNK).map(|_| Edits::new()).collect();
+            self.views = vec![abi_view(&RecordView::decode(EMPTY_RECORD)); CHUNK];
+            self.handles = self.records.iter_mut().map(|r| r.edit.as_abi()).collect();
+            self.statuses = vec![abi::ASYNCLOG_PLUGIN_OK; CHUNK];
+            self.live = Vec::with_capacity(CHUNK);
+        }
+        for r in &mut self.records[..n] {
+            r.outcome = Outcome::Unchanged;
+        }
         if self.rendered.is_some() {
-            return Outcome::Unchanged;
+            return;
         }
-        let mut edited = false;
+        let mut call = Call {
+            records: &mut self.records[..n],
+            chunk,
+            decoded,
+            limits,
+            views: &mut self.views,
+            handles: &mut self.handles,
+            statuses: &mut self.statuses,
+            live: &mut self.live,
+            gathered: false,
+            dropped: false,
+        };
         for st in &mut self.stages {
-            let retired = st.instance.is_retired();
-            if !st.statics.is_empty() && !retired {
-                let (current, spare) = bufs!(self);
-                let bytes = if edited { current.as_slice() } else { record };
-                with_statics(bytes, &st.statics, spare);
-                self.flip = !self.flip;
-                edited = true;
-            }
-            if st.statics_only {
-                continue;
-            }
-            if retired {
-                st.instance.passed_through.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-            let (current, spare) = bufs!(self);
-            let redecoded;
-            let view = if edited {
-                redecoded = RecordView::decode(current.as_slice());
-                &redecoded
-            } else {
-                decoded
-            };
-            let abi_view = abi::asynclog_record_view {
-                level: view.level as u32,
-                ts_nanos: view.ts_nanos,
-                logger: text(view.name.as_bytes()),
-                message: text(view.message.as_bytes()),
-                context: text(view.context),
-                bound: text(view.bound),
-                fields: text(view.fields),
-            };
-            let edit = &mut *self.edit;
-            edit.begin();
-            let handle = edit.as_abi();
-            let status = match &mut st.held {
-                Some(h) => h.process(&abi_view, handle),
-                None => st.instance.process(&abi_view, handle),
-            };
-            edit.active = false;
-            match status {
-                Some(abi::ASYNCLOG_PLUGIN_OK) => {
-                    if !edit.touched {
-                        continue;
-                    }
-                    if edit.drop {
-                        st.instance.filtered.fetch_add(1, Ordering::Relaxed);
-                        return Outcome::Dropped;
-                    }
-                    if edit.changes() {
-                        rebuild(view, edit, limits, spare);
-                        self.flip = !self.flip;
-                        edited = true;
-                    }
-                }
-                None => {
-                    st.instance.passed_through.fetch_add(1, Ordering::Relaxed);
-                }
-                Some(status @ (abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC)) => {
-                    // Retiring destroys the instance, under its lock.
-                    st.held = None;
-                    st.instance.retire(status, "process");
-                }
-                Some(status) => st.instance.note_error(status, "process"),
-            }
-        }
-        if edited {
-            Outcome::Edited(bufs!(self).0)
-        } else {
-            Outcome::Unchanged
+            call.run(st);
         }
     }
 
@@ -241,6 +258,224 @@ impl Stages {
         for stage in &self.stages {
             stage.instance.destroy();
         }
+    }
+}
+
+/// A chunk on its way through the stages, with the buffers each stage's
+/// call reuses.
+struct Call<'c, 'q> {
+    records: &'c mut [Edits],
+    chunk: &'c [Taken<'q>],
+    decoded: &'c [RecordView<'c>],
+    limits: &'c Limits,
+    views: &'c mut [abi::asynclog_record_view],
+    /// `handles[i]` is record `i`'s edit handle.
+    handles: &'c mut [*mut abi::asynclog_record_edit],
+    statuses: &'c mut [i32],
+    /// While `gathered`: the records still going, in order, which the
+    /// views and handles are of.
+    live: &'c mut Vec<usize>,
+    gathered: bool,
+    /// A record was dropped: the next stage gathers.
+    dropped: bool,
+}
+
+impl Call<'_, '_> {
+    /// Runs one stage on the records not yet dropped.
+    fn run(&mut self, st: &mut Stage) {
+        let retired = st.instance.is_retired();
+        if !st.statics.is_empty() && !retired {
+            for i in 0..self.records.len() {
+                let r = &mut self.records[i];
+                if r.outcome == Outcome::Dropped {
+                    continue;
+                }
+                let raw = self.chunk[i].record().as_slice();
+                let (current, spare) = r.bufs.split(r.outcome == Outcome::Edited, raw);
+                with_statics(current, &st.statics, spare);
+                r.swap();
+            }
+        }
+        if st.statics_only {
+            return;
+        }
+        if retired {
+            let passing = self
+                .records
+                .iter()
+                .filter(|r| r.outcome != Outcome::Dropped)
+                .count();
+            st.instance
+                .passed_through
+                .fetch_add(passing as u64, Ordering::Relaxed);
+            return;
+        }
+
+        // The views and edit handles of the records still going: in place
+        // while none was dropped, else gathered through `live`.
+        self.gathered = self.dropped;
+        let count = if self.gathered {
+            self.live.clear();
+            self.live.extend(
+                (0..self.records.len()).filter(|&i| self.records[i].outcome != Outcome::Dropped),
+            );
+            for j in 0..self.live.len() {
+                let i = self.live[j];
+                self.views[j] = self.view_of(i);
+                self.handles[j] = self.records[i].edit.as_abi();
+                self.records[i].edit.begin();
+            }
+            self.live.len()
+        } else {
+            for i in 0..self.records.len() {
+                self.views[i] = self.view_of(i);
+                self.records[i].edit.begin();
+            }
+            self.records.len()
+        };
+        if count == 0 {
+            return;
+        }
+        let done = self.call(st, count);
+        self.apply(st, count, done);
+        if self.gathered {
+            // Handles were gathered: put each back at its own record.
+            for (i, r) in self.records.iter_mut().enumerate() {
+                self.handles[i] = r.edit.as_abi();
+            }
+        }
+    }
+
+    /// The `j`th record still going.
+    #[inline]
+    fn index(&self, j: usize) -> usize {
+        if self.gathered { self.live[j] } else { j }
+    }
+
+    #[inline]
+    fn view_of(&self, i: usize) -> abi::asynclog_record_view {
+        let r = &self.records[i];
+        match r.outcome {
+            Outcome::Edited => abi_view(&RecordView::decode(r.current().as_slice())),
+            _ => abi_view(&self.decoded[i]),
+        }
+    }
+
+    /// Calls the stage on the first `count` views; how many it processed.
+    fn call(&mut self, st: &mut Stage, count: usize) -> usize {
+        let (views, handles) = (&self.views[..count], &self.handles[..count]);
+        let statuses = &mut self.statuses[..count];
+        match &mut st.held {
+            Some(h) if h.batches() => h.process_batch(views, handles, statuses).unwrap_or(0),
+            held => {
+                let mut done = 0;
+                for j in 0..count {
+                    let status = match held {
+                        Some(h) => h.process(&views[j], handles[j]),
+                        None => st.instance.process(&views[j], handles[j]),
+                    };
+                    let Some(status) = status else { break };
+                    statuses[j] = status;
+                    done += 1;
+                    if matches!(
+                        status,
+                        abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC
+                    ) {
+                        break;
+                    }
+                }
+                done
+            }
+        }
+    }
+
+    /// Applies the statuses and edits of the `done` records processed of
+    /// `count`.
+    fn apply(&mut self, st: &mut Stage, count: usize, done: usize) {
+        // Failures that leave the instance running: counted one by one,
+        // with the message of the last (the one the plugin set last).
+        let mut failed = 0;
+        let mut last_failure = abi::ASYNCLOG_PLUGIN_OK;
+        for j in 0..count {
+            let i = self.index(j);
+            self.records[i].edit.active = false;
+        }
+        for j in 0..done {
+            let status = self.statuses[j];
+            let i = self.index(j);
+            match status {
+                abi::ASYNCLOG_PLUGIN_OK => {
+                    if self.records[i].edit.touched {
+                        self.take_edit(st, i);
+                    }
+                }
+                abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC => {
+                    st.instance.add_errors(failed);
+                    // Retiring destroys the instance, under its lock.
+                    st.held = None;
+                    st.instance.retire(status, "process");
+                    let rest = count - j - 1;
+                    st.instance
+                        .passed_through
+                        .fetch_add(rest as u64, Ordering::Relaxed);
+                    return;
+                }
+                status => {
+                    failed += 1;
+                    last_failure = status;
+                }
+            }
+        }
+        if failed > 0 {
+            st.instance.add_errors(failed - 1);
+            st.instance.note_error(last_failure, "process");
+        }
+        if done < count {
+            if st.held.as_ref().is_some_and(|h| h.batches()) {
+                // A `process_batch` that stopped without saying why.
+                st.held = None;
+                st.instance.host.set_error(
+                    "it stopped before the end of the batch without FATAL or PANIC".into(),
+                );
+                st.instance
+                    .retire(abi::ASYNCLOG_PLUGIN_FATAL, "process_batch");
+            }
+            // Otherwise the instance was destroyed under the call.
+            st.instance
+                .passed_through
+                .fetch_add((count - done) as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Applies what a stage asked for record `i`.
+    #[cold]
+    fn take_edit(&mut self, st: &Stage, i: usize) {
+        let raw = self.chunk[i].record().as_slice();
+        let r = &mut self.records[i];
+        if r.edit.drop {
+            st.instance.filtered.fetch_add(1, Ordering::Relaxed);
+            r.outcome = Outcome::Dropped;
+            self.dropped = true;
+        } else if r.edit.changes() {
+            let (current, spare) = r.bufs.split(r.outcome == Outcome::Edited, raw);
+            rebuild(&RecordView::decode(current), &r.edit, self.limits, spare);
+            r.swap();
+        }
+    }
+}
+
+/// A record with no parts, to fill the view buffers with at first.
+const EMPTY_RECORD: &[u8] = &[0; crate::record::HEADER_BYTES];
+
+fn abi_view(view: &RecordView<'_>) -> abi::asynclog_record_view {
+    abi::asynclog_record_view {
+        level: view.level as u32,
+        ts_nanos: view.ts_nanos,
+        logger: text(view.name.as_bytes()),
+        message: text(view.message.as_bytes()),
+        context: text(view.context),
+        bound: text(view.bound),
+        fields: text(view.fields),
     }
 }
 

@@ -13,13 +13,15 @@
  *   TP_NULL_CREATE, TP_NULL_DESTROY, TP_NULL_CALLBACK (process or
  *   write_batch), TP_ENTRY_NULL (the entry point returns NULL),
  *   TP_NO_ENTRY (no entry point exported), TP_DUP_SCHEMA
+ *   TP_BATCH             processors: also export process_batch
  *   TP_MARKER "/path"    the constructor creates this file, proving
  *                        the library's code ran
  *
  * Settings:
  *   mode     sink: write (default), retry_once, error, fatal, panic,
  *            partial; processor: pass (default), drop, replace, add,
- *            message, error, fatal, panic; any: bad_config
+ *            message, error, fatal, panic, short (TP_BATCH only); any:
+ *            bad_config
  *   after    calls that behave as "write"/"pass" before the mode applies
  *   path     sink: file the lines are appended to
  *   events   file that gets "create" and "destroy" lines
@@ -247,6 +249,29 @@ TP_MAYBE_UNUSED static asynclog_plugin_status tp_process(void *instance,
   return ASYNCLOG_PLUGIN_OK;
 }
 
+/* With TP_BATCH: the same work for a batch of records, counting the
+ * calls in the host counter "batches". Mode "short" stops before the
+ * record it applies to, without a status saying why. */
+TP_MAYBE_UNUSED static size_t tp_process_batch(
+    void *instance, const asynclog_record_view *records,
+    asynclog_record_edit *const *edits, asynclog_plugin_status *statuses,
+    size_t count) {
+  tp *p = instance;
+  size_t i;
+  p->api->counter_add(p->host, (const uint8_t *)"batches", 7, 1);
+  for (i = 0; i < count; i++) {
+    if (is(&p->mode, "short") && p->calls >= p->after) {
+      return i;
+    }
+    statuses[i] = tp_process(instance, &records[i], edits[i]);
+    if (statuses[i] == ASYNCLOG_PLUGIN_FATAL ||
+        statuses[i] == ASYNCLOG_PLUGIN_PANIC) {
+      return i + 1;
+    }
+  }
+  return count;
+}
+
 #ifdef TP_REQUIRE_ENDPOINT
 #define TP_ENDPOINT_FLAGS ASYNCLOG_CONFIG_REQUIRED
 #else
@@ -275,6 +300,12 @@ static const asynclog_config_field FIELDS[] = {
 #else
 #define TP_PROCESS tp_process
 #define TP_WRITE NULL
+#endif
+
+#if defined(TP_BATCH) && TP_KIND != ASYNCLOG_PLUGIN_KIND_SINK
+#define TP_PROCESS_BATCH tp_process_batch
+#else
+#define TP_PROCESS_BATCH NULL
 #endif
 
 #ifdef TP_NULL_CALLBACK
@@ -312,6 +343,7 @@ TP_MAYBE_UNUSED static const asynclog_plugin_descriptor DESCRIPTOR = {
     .write_batch = TP_WRITE,
     .flush = NULL,
     .health = NULL,
+    .process_batch = TP_PROCESS_BATCH,
 };
 
 #ifndef TP_NO_ENTRY

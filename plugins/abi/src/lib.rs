@@ -43,7 +43,7 @@ use core::ffi::{c_char, c_void};
 /// ABI major version implemented by this header.
 pub const ASYNCLOG_PLUGIN_ABI_MAJOR: u32 = 1;
 /// ABI minor version implemented by this header.
-pub const ASYNCLOG_PLUGIN_ABI_MINOR: u32 = 1;
+pub const ASYNCLOG_PLUGIN_ABI_MINOR: u32 = 2;
 /// Magic number opening the sanity block: "ALPG".
 pub const ASYNCLOG_PLUGIN_MAGIC: u32 = 0x4750_4c41;
 
@@ -385,6 +385,32 @@ pub struct asynclog_plugin_descriptor {
     /// Optional: `ASYNCLOG_PLUGIN_OK` when healthy, otherwise another
     /// status with `set_error` saying why.
     pub health: Option<unsafe extern "C" fn(instance: *mut c_void) -> asynclog_plugin_status>,
+    /// Optional, since minor 2, for enrichers, filters and redactors: the
+    /// work of `process` for `count` records in one call, which the host
+    /// then makes instead of `count` calls to `process`. Record `i` is
+    /// `records[i]`, changed through `edits[i]`, and its status (what
+    /// `process` would have returned for it) goes in `statuses[i]`.
+    ///
+    /// Records are processed in order. Returns how many were processed:
+    /// `count`, or fewer when processing stopped at a record whose status
+    /// is `ASYNCLOG_PLUGIN_FATAL` or `ASYNCLOG_PLUGIN_PANIC`. The host then
+    /// retires the instance, and the records after that one pass the stage
+    /// unchanged. A shorter return that does not end on one of those two
+    /// counts as `ASYNCLOG_PLUGIN_FATAL`. Only the first `n` statuses
+    /// returned are read, and the message set with `set_error` during the
+    /// call belongs to the last record whose status is not OK.
+    ///
+    /// A plugin that has it must still have `process`, which hosts of
+    /// minor 1 call, and both must treat a record the same way.
+    pub process_batch: Option<
+        unsafe extern "C" fn(
+            instance: *mut c_void,
+            records: *const asynclog_record_view,
+            edits: *const *mut asynclog_record_edit,
+            statuses: *mut asynclog_plugin_status,
+            count: usize,
+        ) -> usize,
+    >,
 }
 
 // SAFETY: a descriptor is immutable static data; its pointers refer to

@@ -156,6 +156,7 @@ fn describe(p: &Plugin) {
     println!("abi         1.{}", p.abi_minor());
     println!("description {}", p.description());
     println!("capabilities {:#x}", p.capabilities());
+    println!("callbacks   {}", p.callbacks().join(", "));
     println!("path        {}", p.path().display());
     println!("sha256      {}", p.sha256());
     println!("settings:");

@@ -55,6 +55,10 @@ fn the_c_level_filter_passes() {
     let (ok, out) = check(&so, &["--config", r#"{"min_level": "warn"}"#]);
     assert!(ok, "{out}");
     assert!(out.contains("plugin      level-filter"), "{out}");
+    assert!(
+        out.contains("callbacks   create, destroy, process\n"),
+        "{out}"
+    );
     assert!(out.contains("min_level"), "{out}");
     assert!(out.contains("PASS: level-filter"), "{out}");
 }

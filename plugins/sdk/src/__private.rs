@@ -195,6 +195,79 @@ unsafe extern "C" fn process<P: Processor>(
     })
 }
 
+/// `process` for a chunk of records, in one guard: one panic boundary and
+/// one host lookup per chunk instead of per record.
+unsafe extern "C" fn process_batch<P: Processor>(
+    ptr: *mut c_void,
+    records: *const abi::asynclog_record_view,
+    edits: *const *mut abi::asynclog_record_edit,
+    statuses: *mut abi::asynclog_plugin_status,
+    count: usize,
+) -> usize {
+    if count == 0 {
+        return 0;
+    }
+    if statuses.is_null() {
+        return 0;
+    }
+    if ptr.is_null() || records.is_null() || edits.is_null() {
+        // SAFETY: `count` status slots, as the ABI promises.
+        unsafe { std::slice::from_raw_parts_mut(statuses, count) }.fill(abi::ASYNCLOG_PLUGIN_ERROR);
+        return count;
+    }
+    // SAFETY: the ABI's contract for `process_batch`: `count` views, edit
+    // handles and status slots, valid for the call.
+    let (inst, records, edits, statuses) = unsafe {
+        (
+            instance::<P>(ptr),
+            std::slice::from_raw_parts(records, count),
+            std::slice::from_raw_parts(edits, count),
+            std::slice::from_raw_parts_mut(statuses, count),
+        )
+    };
+    let host = inst.host;
+    // SAFETY: the host's table outlives the instance.
+    let Some(api) = (unsafe { host.api.as_ref() }) else {
+        statuses.fill(abi::ASYNCLOG_PLUGIN_ERROR);
+        return count;
+    };
+    // The record being processed, and so, after a panic, the one that
+    // panicked.
+    let mut at = 0;
+    let mut stopped = None;
+    let status = guard(Some(&host), || {
+        while at < count {
+            // SAFETY: the view is valid for the call.
+            let record = unsafe { Record::from_abi(&records[at]) };
+            let mut edit = Edit {
+                edit: edits[at],
+                api,
+            };
+            if let Err(e) = inst.plugin.process(&record, &mut edit) {
+                host.set_error(&e.message);
+                statuses[at] = e.status();
+                if matches!(
+                    statuses[at],
+                    abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC
+                ) {
+                    stopped = Some(at + 1);
+                    break;
+                }
+            } else {
+                statuses[at] = abi::ASYNCLOG_PLUGIN_OK;
+            }
+            at += 1;
+        }
+        abi::ASYNCLOG_PLUGIN_OK
+    });
+    if status == abi::ASYNCLOG_PLUGIN_PANIC {
+        // The guard caught a panic and set its message on the host.
+        statuses[at] = abi::ASYNCLOG_PLUGIN_PANIC;
+        return at + 1;
+    }
+    stopped.unwrap_or(count)
+}
+
 unsafe extern "C" fn write_batch<S: Sink>(
     ptr: *mut c_void,
     lines: *const abi::asynclog_bytes,
@@ -307,6 +380,7 @@ const fn base(
         destroy: None,
         process: None,
         write_batch: None,
+        process_batch: None,
         flush: None,
         health: None,
     }
@@ -324,6 +398,7 @@ pub const fn processor_descriptor<P: Processor + Described>(
     d.create = Some(create_processor::<P>);
     d.destroy = Some(destroy::<P>);
     d.process = Some(process::<P>);
+    d.process_batch = Some(process_batch::<P>);
     d.flush = Some(flush_processor::<P>);
     d.health = Some(health_processor::<P>);
     d

@@ -36,7 +36,10 @@
 //! Every callback runs inside `catch_unwind`: a panic becomes
 //! `ASYNCLOG_PLUGIN_PANIC` with the panic message as the error, and the
 //! host retires the instance. An `Err` from a trait method becomes its
-//! status, with its message passed to the host.
+//! status, with its message passed to the host. For processors the macro
+//! also exports `process_batch`, which calls [`Processor::process`] for a
+//! chunk of records inside one `catch_unwind`, so the boundary is paid
+//! per chunk rather than per record.
 //!
 //! The host checks settings against the schema before `create`, so
 //! [`Config`] holds only declared keys with values of the declared type.
