@@ -258,10 +258,10 @@ impl Worker {
             }
             // On the stack: a chunk's views borrow its slots, so they cannot
             // outlive it in a buffer kept from one chunk to the next.
-            let views: SmallVec<[RecordView<'_>; CHUNK]> = chunk
-                .iter()
-                .map(|t| RecordView::decode(t.record().as_slice()))
-                .collect();
+            let mut views: SmallVec<[RecordView<'_>; CHUNK]> = SmallVec::new();
+            for taken in &chunk {
+                views.push(RecordView::decode(taken.record().as_slice()));
+            }
             self.stages.run(&chunk, &views, &sh.limits);
             for (i, view) in views.iter().enumerate() {
                 let largest = match self.stages.outcome(i) {

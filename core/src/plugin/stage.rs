@@ -327,9 +327,13 @@ impl Call<'_, '_> {
             }
             self.live.len()
         } else {
-            for i in 0..self.records.len() {
-                self.views[i] = self.view_of(i);
-                self.records[i].edit.begin();
+            let records = self.records.iter_mut().zip(self.decoded);
+            for ((r, decoded), view) in records.zip(self.views.iter_mut()) {
+                *view = match r.outcome {
+                    Outcome::Edited => abi_view(&RecordView::decode(r.current().as_slice())),
+                    _ => abi_view(decoded),
+                };
+                r.edit.begin();
             }
             self.records.len()
         };
@@ -396,19 +400,23 @@ impl Call<'_, '_> {
         // with the message of the last (the one the plugin set last).
         let mut failed = 0;
         let mut last_failure = abi::ASYNCLOG_PLUGIN_OK;
-        for j in 0..count {
-            let i = self.index(j);
-            self.records[i].edit.active = false;
+        if self.gathered {
+            for &i in self.live.iter() {
+                self.records[i].edit.active = false;
+            }
+        } else {
+            for r in self.records.iter_mut() {
+                r.edit.active = false;
+            }
         }
         for j in 0..done {
             let status = self.statuses[j];
+            if status == abi::ASYNCLOG_PLUGIN_OK && !self.records[self.index(j)].edit.touched {
+                continue;
+            }
             let i = self.index(j);
             match status {
-                abi::ASYNCLOG_PLUGIN_OK => {
-                    if self.records[i].edit.touched {
-                        self.take_edit(st, i);
-                    }
-                }
+                abi::ASYNCLOG_PLUGIN_OK => self.take_edit(st, i),
                 abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC => {
                     st.instance.add_errors(failed);
                     // Retiring destroys the instance, under its lock.

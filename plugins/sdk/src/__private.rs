@@ -236,27 +236,28 @@ unsafe extern "C" fn process_batch<P: Processor>(
     let mut at = 0;
     let mut stopped = None;
     let status = guard(Some(&host), || {
-        while at < count {
+        let each = records.iter().zip(edits).zip(statuses.iter_mut());
+        for (i, ((view, &edit), slot)) in each.enumerate() {
+            at = i;
             // SAFETY: the view is valid for the call.
-            let record = unsafe { Record::from_abi(&records[at]) };
-            let mut edit = Edit {
-                edit: edits[at],
-                api,
-            };
-            if let Err(e) = inst.plugin.process(&record, &mut edit) {
-                host.set_error(&e.message);
-                statuses[at] = e.status();
-                if matches!(
-                    statuses[at],
-                    abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC
-                ) {
-                    stopped = Some(at + 1);
-                    break;
+            let record = unsafe { Record::from_abi(view) };
+            let mut edit = Edit { edit, api };
+            *slot = match inst.plugin.process(&record, &mut edit) {
+                Ok(()) => abi::ASYNCLOG_PLUGIN_OK,
+                Err(e) => {
+                    host.set_error(&e.message);
+                    let status = e.status();
+                    if matches!(
+                        status,
+                        abi::ASYNCLOG_PLUGIN_FATAL | abi::ASYNCLOG_PLUGIN_PANIC
+                    ) {
+                        *slot = status;
+                        stopped = Some(i + 1);
+                        break;
+                    }
+                    status
                 }
-            } else {
-                statuses[at] = abi::ASYNCLOG_PLUGIN_OK;
-            }
-            at += 1;
+            };
         }
         abi::ASYNCLOG_PLUGIN_OK
     });
