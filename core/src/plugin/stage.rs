@@ -44,7 +44,10 @@ pub(crate) enum Outcome {
 struct Edits {
     outcome: Outcome,
     edit: EditState,
-    bufs: Bufs,
+    /// Boxed: most records are never edited, and the stage loop, which
+    /// walks every record's outcome and edit flags, should not stride
+    /// over half a kilobyte of buffers per record to do it.
+    bufs: Box<Bufs>,
 }
 
 /// The edited record and the buffer the next edit is written to, in turn:
@@ -61,11 +64,11 @@ impl Edits {
         Edits {
             outcome: Outcome::Unchanged,
             edit: EditState::default(),
-            bufs: Bufs {
+            bufs: Box::new(Bufs {
                 a: RecBuf::new(),
                 b: RecBuf::new(),
                 flip: false,
-            },
+            }),
         }
     }
 
