@@ -2,6 +2,12 @@
 //! logger's level and sampling goes through them in order (enrichers,
 //! then filters, then redactors) before it is encoded for any sink.
 //!
+//! The worker hands the stages a chunk of up to [`CHUNK`] records at a
+//! time, held in their queue slots; each stage sees the whole chunk (less
+//! what earlier stages dropped) before the next one does, in one
+//! `process_batch` call when the plugin has it, else in one `process`
+//! call per record. Records keep their order.
+//!
 //! A stage sees a borrowed view of the record and asks for edits through
 //! the host API. Edits take effect when `process` returns OK: a drop ends
 //! the record's way (counted as filtered); adds, replacements and a new
