@@ -430,3 +430,52 @@ fn stages_after_a_drop_see_only_the_records_still_going() {
     assert_eq!(h.plugins[1].filtered, 97);
     assert_balanced(&log.metrics());
 }
+
+#[test]
+fn records_a_stage_leaves_alone_encode_exactly_as_without_it() {
+    // Context, bound fields, nesting, a truncated message and every value
+    // type: the view the worker encodes after a stage must be the record
+    // itself, part for part and flag for flag.
+    let dir = PluginDir::new();
+    let so = dir.test_plugin("pass.so", &["TP_KIND=3", "TP_BATCH"]);
+    let make = |processors: serde_json::Value| {
+        Logger::new(config(json!({
+            "level": "trace",
+            "plugins": dir.dirs_json(),
+            "processors": processors,
+            "limits": {"max_message_bytes": 16},
+            "sinks": [{"type": "capture", "name": "mem"}]
+        })))
+        .unwrap()
+    };
+    let staged = make(json!([{"plugin": so}]));
+    let plain = make(json!([]));
+    for log in [&staged, &plain] {
+        let child = log.with(&[field("service", "api"), field("shard", 3)]);
+        let _scope = context::enter(&[field("request_id", "r-1")]);
+        for i in 0..100u64 {
+            child.info(
+                "a message longer than sixteen bytes",
+                &[
+                    field("i", i),
+                    field("neg", -5i64),
+                    field("ratio", 0.25),
+                    field("ok", i % 2 == 0),
+                    field("name", "ünïcode"),
+                ],
+            );
+            child.warn("short", &[]);
+        }
+    }
+    let strip = |log: &Logger| -> Vec<serde_json::Value> {
+        let mut lines = lines(log);
+        for l in &mut lines {
+            l.as_object_mut().unwrap().remove("ts");
+        }
+        lines
+    };
+    let (a, b) = (strip(&staged), strip(&plain));
+    assert_eq!(a.len(), 200);
+    assert_eq!(a, b);
+    assert_eq!(staged.health().plugins[0].calls, 200);
+}
