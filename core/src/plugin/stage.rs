@@ -33,7 +33,7 @@ use crate::value::FieldWriter;
 
 /// Most records the worker hands the stages in one pass: what one
 /// `process_batch` call sees.
-pub(crate) const CHUNK: usize = 32;
+pub(crate) const CHUNK: usize = 16;
 
 /// What the stages made of a record.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
