@@ -33,7 +33,7 @@ use crate::value::FieldWriter;
 
 /// Most records the worker hands the stages in one pass: what one
 /// `process_batch` call sees.
-pub(crate) const CHUNK: usize = 16;
+pub(crate) const CHUNK: usize = 32;
 
 /// What the stages made of a record.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -109,8 +109,7 @@ impl Bufs {
 /// The processor stages of one logger, owned by its worker.
 pub(crate) struct Stages {
     stages: Vec<Stage>,
-    /// One per record of a chunk; [`CHUNK`] of them once a chunk has run,
-    /// never reallocated after, so `handles` stay valid.
+    /// One per record of a chunk; [`CHUNK`] of them once a chunk has run.
     records: Vec<Edits>,
     /// A stage's call, reused: the views, edit handles and statuses of the
     /// records still on their way, and which record each one is.
@@ -234,7 +233,7 @@ impl Stages {
         if self.records.is_empty() {
             self.records = (0..CHUNK).map(|_| Edits::new()).collect();
             self.views = vec![abi_view(&RecordView::decode(EMPTY_RECORD)); CHUNK];
-            self.handles = self.records.iter_mut().map(|r| r.edit.as_abi()).collect();
+            self.handles = vec![std::ptr::null_mut(); CHUNK];
             self.statuses = vec![abi::ASYNCLOG_PLUGIN_OK; CHUNK];
             self.live = Vec::with_capacity(CHUNK);
         }
@@ -278,7 +277,7 @@ struct Call<'c, 'q> {
     decoded: &'c [RecordView<'c>],
     limits: &'c Limits,
     views: &'c mut [abi::asynclog_record_view],
-    /// `handles[i]` is record `i`'s edit handle.
+    /// The edit handles of the views, taken for each stage's call.
     handles: &'c mut [*mut abi::asynclog_record_edit],
     statuses: &'c mut [i32],
     /// While `gathered`: the records still going, in order, which the
@@ -331,18 +330,22 @@ impl Call<'_, '_> {
             for j in 0..self.live.len() {
                 let i = self.live[j];
                 self.views[j] = self.view_of(i);
-                self.handles[j] = self.records[i].edit.as_abi();
                 self.records[i].edit.begin();
+                self.handles[j] = self.records[i].edit.as_abi();
             }
             self.live.len()
         } else {
             let records = self.records.iter_mut().zip(self.decoded);
-            for ((r, decoded), view) in records.zip(self.views.iter_mut()) {
+            let out = self.views.iter_mut().zip(self.handles.iter_mut());
+            for ((r, decoded), (view, handle)) in records.zip(out) {
                 *view = match r.outcome {
                     Outcome::Edited => abi_view(&RecordView::decode(r.current().as_slice())),
                     _ => abi_view(decoded),
                 };
                 r.edit.begin();
+                // Taken after the last other use of the state before the
+                // call, so the plugin's pointer is the live one.
+                *handle = r.edit.as_abi();
             }
             self.records.len()
         };
@@ -351,12 +354,6 @@ impl Call<'_, '_> {
         }
         let done = self.call(st, count);
         self.apply(st, count, done);
-        if self.gathered {
-            // Handles were gathered: put each back at its own record.
-            for (i, r) in self.records.iter_mut().enumerate() {
-                self.handles[i] = r.edit.as_abi();
-            }
-        }
     }
 
     /// The `j`th record still going.
