@@ -24,6 +24,7 @@ use crate::level::Level;
 use crate::logger::{Control, DONE, DOZING, RUNNING, SLEEPING, Shared};
 use crate::metrics::Dropped;
 use crate::plugin::stage::{CHUNK, Outcome, Stages};
+use crate::queue::Taken;
 use crate::record::{Limits, RecBuf, RecordView, settle_clock};
 use crate::value::FieldWriter;
 
@@ -80,6 +81,15 @@ pub(crate) struct Worker {
     clock: Converter,
     /// The last doze ended with the queue still empty: sleep next time.
     doze_was_quiet: bool,
+}
+
+/// What [`Worker::next`] found in the queue.
+enum Next<'q> {
+    /// Nothing ready to take.
+    Dry,
+    /// A slot to pass over: an empty record, or one sampling left out.
+    Skipped,
+    Record(Taken<'q>),
 }
 
 /// How long the worker lingers on a dry queue before sending a small
@@ -188,6 +198,31 @@ impl Worker {
         n
     }
 
+    /// Takes the next record from the queue and settles its clock. A slot
+    /// whose producer dropped its record is not an event; any other record
+    /// counts in `n` (and its spilled bytes in `released`), including one
+    /// that sampling then leaves out.
+    #[inline(always)]
+    fn next<'q>(&mut self, sh: &'q Shared, n: &mut usize, released: &mut usize) -> Next<'q> {
+        let Some(mut taken) = sh.queue.take() else {
+            return Next::Dry;
+        };
+        let rec = taken.record_mut();
+        settle_clock(rec, &mut self.clock);
+        if rec.is_empty() {
+            return Next::Skipped;
+        }
+        *released += rec.heap_bytes();
+        *n += 1;
+        if self.sh.sample_rate < 1.0 {
+            let level = Level::from_u8(rec.as_slice()[0]).unwrap_or(Level::Info);
+            if self.sampled_out(level) {
+                return Next::Skipped;
+            }
+        }
+        Next::Record(taken)
+    }
+
     /// [`Worker::drain_some`] with no stage to run: each record is
     /// encoded where it lies in the queue.
     fn drain_plain(&mut self, sh: &Shared) -> usize {
@@ -195,21 +230,12 @@ impl Worker {
         let mut n = 0;
         let mut released = 0;
         while n < max && self.batch_bytes < sh.batch.max_bytes {
-            let Some(mut taken) = sh.queue.take() else {
-                break;
+            let taken = match self.next(sh, &mut n, &mut released) {
+                Next::Dry => break,
+                Next::Skipped => continue,
+                Next::Record(taken) => taken,
             };
-            let rec = taken.record_mut();
-            settle_clock(rec, &mut self.clock);
-            if rec.is_empty() {
-                // A slot whose producer dropped its record: not an event.
-                continue;
-            }
-            released += rec.heap_bytes();
-            n += 1;
-            let view = RecordView::decode(rec.as_slice());
-            if self.sampled_out(view.level) {
-                continue;
-            }
+            let view = RecordView::decode(taken.record().as_slice());
             self.batch_started.get_or_insert_with(Instant::now);
             let statics = self.stages.rendered();
             self.batch_bytes += encode_groups(&mut self.groups, &view, statics);
@@ -234,24 +260,14 @@ impl Worker {
         while !dry && n < max && self.batch_bytes < sh.batch.max_bytes {
             let room = CHUNK.min(max - n);
             while chunk.len() < room {
-                let Some(mut taken) = sh.queue.take() else {
-                    dry = true;
-                    break;
-                };
-                let rec = taken.record_mut();
-                settle_clock(rec, &mut self.clock);
-                if rec.is_empty() {
-                    continue;
-                }
-                released += rec.heap_bytes();
-                n += 1;
-                if self.sh.sample_rate < 1.0 {
-                    let level = Level::from_u8(rec.as_slice()[0]).unwrap_or(Level::Info);
-                    if self.sampled_out(level) {
-                        continue;
+                match self.next(sh, &mut n, &mut released) {
+                    Next::Dry => {
+                        dry = true;
+                        break;
                     }
+                    Next::Skipped => {}
+                    Next::Record(taken) => chunk.push(taken),
                 }
-                chunk.push(taken);
             }
             if chunk.is_empty() {
                 continue;

@@ -329,7 +329,7 @@ impl Call<'_, '_> {
             );
             for j in 0..self.live.len() {
                 let i = self.live[j];
-                self.views[j] = self.view_of(i);
+                self.views[j] = view_of(&self.records[i], &self.decoded[i]);
                 self.records[i].edit.begin();
                 self.handles[j] = self.records[i].edit.as_abi();
             }
@@ -338,10 +338,7 @@ impl Call<'_, '_> {
             let records = self.records.iter_mut().zip(self.decoded);
             let out = self.views.iter_mut().zip(self.handles.iter_mut());
             for ((r, decoded), (view, handle)) in records.zip(out) {
-                *view = match r.outcome {
-                    Outcome::Edited => abi_view(&RecordView::decode(r.current().as_slice())),
-                    _ => abi_view(decoded),
-                };
+                *view = view_of(r, decoded);
                 r.edit.begin();
                 // Taken after the last other use of the state before the
                 // call, so the plugin's pointer is the live one.
@@ -360,15 +357,6 @@ impl Call<'_, '_> {
     #[inline]
     fn index(&self, j: usize) -> usize {
         if self.gathered { self.live[j] } else { j }
-    }
-
-    #[inline]
-    fn view_of(&self, i: usize) -> abi::asynclog_record_view {
-        let r = &self.records[i];
-        match r.outcome {
-            Outcome::Edited => abi_view(&RecordView::decode(r.current().as_slice())),
-            _ => abi_view(&self.decoded[i]),
-        }
     }
 
     /// Calls the stage on the first `count` views; how many it processed.
@@ -480,6 +468,16 @@ impl Call<'_, '_> {
 
 /// A record with no parts, to fill the view buffers with at first.
 const EMPTY_RECORD: &[u8] = &[0; crate::record::HEADER_BYTES];
+
+/// The view a stage is shown of a record: as the queue holds it
+/// (`decoded`), or as an earlier stage edited it.
+#[inline]
+fn view_of(r: &Edits, decoded: &RecordView<'_>) -> abi::asynclog_record_view {
+    match r.outcome {
+        Outcome::Edited => abi_view(&RecordView::decode(r.current().as_slice())),
+        _ => abi_view(decoded),
+    }
+}
 
 fn abi_view(view: &RecordView<'_>) -> abi::asynclog_record_view {
     abi::asynclog_record_view {
