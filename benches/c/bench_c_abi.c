@@ -44,6 +44,7 @@ struct producer {
   const asynclog_logger *logger;
   pthread_barrier_t *barrier;
   uint64_t first, end; /* this thread's user ids: [first, end) */
+  uint64_t seed;        /* of the timed calls' positions */
   uint32_t *samples;
   size_t nsamples;
   uint64_t refused;
@@ -71,16 +72,33 @@ static inline asynclog_status log_one(const asynclog_logger *logger, uint64_t id
                       ASYNCLOG_COUNT(fields));
 }
 
+/* The calls from one timed call to the next: drawn evenly from
+ * SAMPLE_EVERY / 2 + 1 to SAMPLE_EVERY * 3 / 2 - 1 (xorshift64*, fixed seed
+ * per thread), so one call in SAMPLE_EVERY is timed on average, but never
+ * always the same call of a power-of-two period of the queue. */
+static uint64_t next_gap(uint64_t *state) {
+  uint64_t x = *state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  uint64_t r = (x * 0x2545F4914F6CDD1Dull) >> 32;
+  return SAMPLE_EVERY / 2 + 1 + r % (SAMPLE_EVERY - 1);
+}
+
 static void *produce(void *arg) {
   struct producer *p = arg;
+  uint64_t rng = (p->seed * 0x9E3779B97F4A7C15ull) | 1;
+  uint64_t timed = p->first + next_gap(&rng) - 1;
   pthread_barrier_wait(p->barrier);
   for (uint64_t id = p->first; id < p->end; id++) {
     asynclog_status st;
-    if (id % SAMPLE_EVERY == 0) {
+    if (id == timed) {
       uint64_t t0 = now_ns();
       st = log_one(p->logger, id);
       uint64_t dt = now_ns() - t0;
       p->samples[p->nsamples++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+      timed = id + next_gap(&rng);
     } else {
       st = log_one(p->logger, id);
     }
@@ -174,8 +192,9 @@ static int run(uint64_t events, int threads, const char *dir) {
     p[t].barrier = &barrier;
     p[t].first = range_start(events, threads, t);
     p[t].end = range_start(events, threads, t + 1);
-    p[t].samples = malloc(((p[t].end - p[t].first) / SAMPLE_EVERY + 2) * sizeof(uint32_t));
+    p[t].samples = malloc(((p[t].end - p[t].first) / (SAMPLE_EVERY / 2 + 1) + 2) * sizeof(uint32_t));
     p[t].nsamples = 0;
+    p[t].seed = (uint64_t)t + 1;
     p[t].refused = 0;
     if (pthread_create(&tid[t], NULL, produce, &p[t]) != 0) {
       fprintf(stderr, "bench_c_abi: pthread_create failed\n");
@@ -257,7 +276,7 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  printf("asynclog %s C ABI: %" PRIu64 " events per run; one call in %d timed with "
+  printf("asynclog %s C ABI: %" PRIu64 " events per run; one call in %d (on average, at drawn positions) timed with "
          "clock_gettime(CLOCK_MONOTONIC)\n\n",
          asynclog_version(), events, SAMPLE_EVERY);
   printf("| threads |     events/s | p50 ns | p99 ns | p99.9 ns |     max ns | peak RSS MiB "

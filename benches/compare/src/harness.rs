@@ -1,10 +1,11 @@
 //! Runs the producers: starts the threads together, times one call in
-//! [`SAMPLE_EVERY`], and hands back when the first call began.
+//! [`SAMPLE_EVERY`] (at positions a [`Sampler`] draws), and hands back
+//! when the first call began.
 
 use std::sync::Barrier;
 use std::time::Instant;
 
-use crate::workload::{Plan, SAMPLE_EVERY, latency_ms};
+use crate::workload::{Plan, SAMPLE_EVERY, Sampler, latency_ms};
 
 /// What the producer threads did.
 pub struct Produced {
@@ -40,26 +41,32 @@ where
                 std::thread::Builder::new()
                     .name(format!("producer-{t}"))
                     .spawn_scoped(s, move || {
-                        let n = ((range.end - range.start) / SAMPLE_EVERY + 1) as usize;
+                        let n = ((range.end - range.start) / (SAMPLE_EVERY / 2 + 1) + 1) as usize;
                         let mut samples = Vec::with_capacity(n);
                         let mut floor = Vec::with_capacity(n);
                         let mut refused = 0u64;
                         let span =
                             |t0: u64, t1: u64| t1.wrapping_sub(t0).min(u32::MAX as u64) as u32;
+                        let mut sampler = Sampler::new(t as u64 + 1);
+                        let mut timed = range.start + sampler.gap() - 1;
+                        // Halfway to the next timed call, after an untimed
+                        // one, as a timed call is. Gaps are longer than half
+                        // a stride, so it always comes before that call.
+                        let mut empty = timed + SAMPLE_EVERY / 2;
                         barrier.wait();
                         for id in range {
                             let latency = latency_ms(id);
-                            if id % SAMPLE_EVERY == 0 {
+                            if id == timed {
                                 let t0 = ticks::start();
                                 let ok = log(id, latency);
                                 let t1 = ticks::stop();
                                 samples.push(span(t0, t1));
                                 refused += u64::from(!ok);
+                                empty = id + SAMPLE_EVERY / 2;
+                                timed = id + sampler.gap();
                                 continue;
                             }
-                            if id % SAMPLE_EVERY == SAMPLE_EVERY / 2 {
-                                // Halfway between timed calls, after an
-                                // untimed one, as a timed call is.
+                            if id == empty {
                                 let t0 = ticks::start();
                                 let t1 = ticks::stop();
                                 floor.push(span(t0, t1));

@@ -563,8 +563,8 @@ fn print_table(results: &[Value], machine: &Value, o: &Options) {
         .find_map(|r| r["producer_ns"]["timer_overhead_ns"].as_u64())
         .unwrap_or(0);
     println!(
-        "producer ns: one call in {SAMPLE_EVERY} timed with the fenced TSC, \
-         including ~{timer} ns of timer reads; timer p99: an empty region timed the \
+        "producer ns: one call in {SAMPLE_EVERY} on average (drawn gaps) timed with \
+         the fenced TSC, including ~{timer} ns of timer reads; timer p99: an empty region timed the \
          same way between the timed calls, the floor under the p99"
     );
     println!(

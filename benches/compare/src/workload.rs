@@ -18,9 +18,44 @@ pub const PATH: &str = "/api/v1/items";
 /// The name the loggers write in the `logger` key.
 pub const LOGGER_NAME: &str = "app";
 
-/// One call in this many is timed, so that reading the clock does not
-/// weigh on the throughput being measured.
+/// One call in this many is timed, on average, so that reading the clock
+/// does not weigh on the throughput being measured.
 pub const SAMPLE_EVERY: u64 = 64;
+
+/// Picks which calls are timed: the gaps between them are drawn evenly
+/// from `SAMPLE_EVERY / 2 + 1` to `SAMPLE_EVERY * 3 / 2 - 1`, so one call
+/// in `SAMPLE_EVERY` is timed on average, but never always the same call
+/// of a period. A fixed stride would line the timed calls up with the
+/// queue's power-of-two geometry: every timed call would land on the same
+/// slot of a page, and on the call that finds the queue full, so one
+/// kind of call would stand for all of them.
+///
+/// The draws are fixed by `seed`, so a run can be repeated.
+pub struct Sampler {
+    state: u64,
+}
+
+impl Sampler {
+    /// A sampler for the producer with this seed.
+    pub fn new(seed: u64) -> Sampler {
+        Sampler {
+            state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+        }
+    }
+
+    /// The number of calls from one timed call to the next.
+    #[inline]
+    pub fn gap(&mut self) -> u64 {
+        // xorshift64*: statistically plenty for choosing call positions.
+        let mut x = self.state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.state = x;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32;
+        SAMPLE_EVERY / 2 + 1 + r % (SAMPLE_EVERY - 1)
+    }
+}
 
 /// The `latency_ms` field of event `user_id`.
 #[inline]
@@ -57,6 +92,42 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sampled_gaps_stay_in_bounds_average_the_stride_and_cover_every_residue() {
+        let mut sampler = Sampler::new(1);
+        let mut pos = 0u64;
+        let mut residues = [0u32; SAMPLE_EVERY as usize];
+        let draws = 200_000u64;
+        for _ in 0..draws {
+            let gap = sampler.gap();
+            assert!(
+                (SAMPLE_EVERY / 2 + 1..SAMPLE_EVERY * 3 / 2).contains(&gap),
+                "gap {gap}"
+            );
+            pos += gap;
+            residues[(pos % SAMPLE_EVERY) as usize] += 1;
+        }
+        let mean = pos as f64 / draws as f64;
+        assert!((mean - SAMPLE_EVERY as f64).abs() < 0.5, "mean gap {mean}");
+        let expected = draws as f64 / SAMPLE_EVERY as f64;
+        for (r, &n) in residues.iter().enumerate() {
+            assert!(
+                (n as f64 - expected).abs() < expected * 0.15,
+                "residue {r} drawn {n} times, expected about {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_seed_repeats_its_draws_and_seeds_differ() {
+        let draw = |seed| {
+            let mut s = Sampler::new(seed);
+            (0..16).map(|_| s.gap()).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(3), draw(3));
+        assert_ne!(draw(1), draw(2));
+    }
 
     #[test]
     fn ranges_cover_every_event_once() {
