@@ -375,7 +375,12 @@ impl Worker {
     }
 
     fn take_control(&mut self) {
-        if !self.sh.control_pending.swap(false, Ordering::AcqRel) {
+        // Read before swapping: a swap claims the line for writing even
+        // when nothing is pending, and producers read the fields beside
+        // the flag on every call.
+        if !self.sh.control_pending.load(Ordering::Acquire)
+            || !self.sh.control_pending.swap(false, Ordering::AcqRel)
+        {
             return;
         }
         let requests: Vec<Control> = self.sh.control.lock().unwrap().drain(..).collect();
