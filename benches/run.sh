@@ -49,7 +49,7 @@ export ASYNCLOG_BENCH_PLUGIN_DIR="${ASYNCLOG_BENCH_PLUGIN_DIR:-$root/target/benc
 # Programs linked against libasynclog.so record its SONAME.
 ln -sf libasynclog.so "$release/libasynclog.so.0"
 
-cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude benches/c/bench_c_abi.c \
+cc -O2 -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude benches/c/bench_c_abi.c \
   -L"$release" -lasynclog -lpthread -Wl,-rpath,"$release" \
   -o "$release/bench_c_abi"
 

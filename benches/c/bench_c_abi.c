@@ -58,8 +58,11 @@ static uint64_t now_ns(void) {
 
 static double latency_ms(uint64_t user_id) { return 12.5 + (double)(user_id % 7); }
 
+/* floor(events * t / threads), without overflow: with events = q * threads
+ * + r, that is q * t + floor(r * t / threads). */
 static uint64_t range_start(uint64_t events, int threads, int t) {
-  return (uint64_t)((unsigned __int128)events * (unsigned)t / (unsigned)threads);
+  uint64_t n = (uint64_t)threads, k = (uint64_t)t;
+  return events / n * k + events % n * k / n;
 }
 
 /* One event, as a C caller writes it: fields on the stack, one call. */
