@@ -200,22 +200,46 @@ impl<'b> FieldWriter<'b> {
     /// the general path.
     #[inline(always)]
     fn scalar_inline(&mut self, f: &Field<'_>) -> bool {
+        let key = f.key.as_bytes();
+        match f.value {
+            Value::I64(n) => self.inline_scalar(key, tag::I64, n.to_le_bytes(), &[], true, true),
+            Value::U64(n) => self.inline_scalar(key, tag::U64, n.to_le_bytes(), &[], true, true),
+            Value::F64(n) => self.inline_scalar(key, tag::F64, n.to_le_bytes(), &[], true, true),
+            Value::Str(v) => self.inline_scalar(key, tag::STR, [0; 8], v.as_bytes(), true, true),
+            _ => false,
+        }
+    }
+
+    /// Writes a keyed scalar (`word`) or string (`text`, for `tag::STR`)
+    /// in one step into the record's inline bytes, when the key and string
+    /// are short, valid UTF-8 (checked here unless `key_ok` or `text_ok`
+    /// says they are), within every limit, and fit. False, having written
+    /// nothing, otherwise: the general path then writes, repairs or
+    /// truncates it, and writes the same bytes for any field this one
+    /// takes.
+    #[inline(always)]
+    fn inline_scalar(
+        &mut self,
+        key: &[u8],
+        t: u8,
+        word: [u8; 8],
+        text: &[u8],
+        key_ok: bool,
+        text_ok: bool,
+    ) -> bool {
         /// Longest key and string value written this way.
         const SHORT: usize = 64;
-        let key = f.key.as_bytes();
         if key.len() > SHORT || self.count >= self.limits.max_fields {
             return false;
         }
-        let (t, word, text): (u8, [u8; 8], &[u8]) = match f.value {
-            Value::I64(n) => (tag::I64, n.to_le_bytes(), &[]),
-            Value::U64(n) => (tag::U64, n.to_le_bytes(), &[]),
-            Value::F64(n) => (tag::F64, n.to_le_bytes(), &[]),
-            Value::Str(v) if v.len() <= SHORT && v.len() <= self.limits.max_message_bytes => {
-                (tag::STR, [0; 8], v.as_bytes())
-            }
-            _ => return false,
-        };
-        let payload = if t == tag::STR { 4 + text.len() } else { 8 };
+        let string = t == tag::STR;
+        if string && (text.len() > SHORT || text.len() > self.limits.max_message_bytes) {
+            return false;
+        }
+        if !(key_ok || is_utf8(key)) || (string && !(text_ok || is_utf8(text))) {
+            return false;
+        }
+        let payload = if string { 4 + text.len() } else { 8 };
         let n = 3 + key.len() + payload;
         let Some(dst) = self.buf.inline_spare(n) else {
             return false;
@@ -230,7 +254,7 @@ impl<'b> FieldWriter<'b> {
                 .write_unaligned((key.len() as u16).to_le_bytes());
             copy_bytes(key, dst.add(3));
             let at = dst.add(3 + key.len());
-            if t == tag::STR {
+            if string {
                 at.cast::<[u8; 4]>()
                     .write_unaligned((text.len() as u32).to_le_bytes());
                 copy_bytes(text, at.add(4));
@@ -282,6 +306,12 @@ impl<'b> FieldWriter<'b> {
 
     /// Writes a signed integer.
     pub fn i64(&mut self, key: Option<&[u8]>, n: i64) {
+        if let Some(k) = key {
+            let trusted = self.trusted_keys;
+            if self.inline_scalar(k, tag::I64, n.to_le_bytes(), &[], trusted, true) {
+                return;
+            }
+        }
         if self.head(tag::I64, key) {
             self.buf.extend(&n.to_le_bytes());
         }
@@ -289,6 +319,12 @@ impl<'b> FieldWriter<'b> {
 
     /// Writes an unsigned integer.
     pub fn u64(&mut self, key: Option<&[u8]>, n: u64) {
+        if let Some(k) = key {
+            let trusted = self.trusted_keys;
+            if self.inline_scalar(k, tag::U64, n.to_le_bytes(), &[], trusted, true) {
+                return;
+            }
+        }
         if self.head(tag::U64, key) {
             self.buf.extend(&n.to_le_bytes());
         }
@@ -296,6 +332,12 @@ impl<'b> FieldWriter<'b> {
 
     /// Writes a double.
     pub fn f64(&mut self, key: Option<&[u8]>, n: f64) {
+        if let Some(k) = key {
+            let trusted = self.trusted_keys;
+            if self.inline_scalar(k, tag::F64, n.to_le_bytes(), &[], trusted, true) {
+                return;
+            }
+        }
         if self.head(tag::F64, key) {
             self.buf.extend(&n.to_le_bytes());
         }
@@ -303,6 +345,12 @@ impl<'b> FieldWriter<'b> {
 
     /// Writes a string given as bytes, repairing invalid UTF-8.
     pub fn str(&mut self, key: Option<&[u8]>, s: &[u8]) {
+        if let Some(k) = key {
+            let trusted = self.trusted_keys;
+            if self.inline_scalar(k, tag::STR, [0; 8], s, trusted, false) {
+                return;
+            }
+        }
         self.scalar_str(key, s, false, tag::STR);
     }
 
@@ -455,6 +503,10 @@ pub(crate) fn is_utf8(s: &[u8]) -> bool {
             i += 8;
         }
         acc & HIGH == 0
+    } else if n >= 4 {
+        // Two words that overlap when `n` is under 8 cover every byte.
+        let word = |at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap());
+        (word(0) | word(n - 4)) & HIGH as u32 == 0
     } else {
         s.iter().all(u8::is_ascii)
     };
@@ -545,11 +597,99 @@ mod tests {
         }
     }
 
+    /// A field as the C ABI hands it over: key and string as unchecked
+    /// bytes.
+    enum Raw<'a> {
+        I64(i64),
+        U64(u64),
+        F64(f64),
+        Str(&'a [u8]),
+    }
+
+    fn write_raw(
+        fields: &[(&[u8], Raw<'_>)],
+        limits: &Limits,
+        prefix: usize,
+        one_step: bool,
+    ) -> (Vec<u8>, u32, u32) {
+        let mut buf = RecBuf::new();
+        buf.extend(&vec![0xee; prefix]);
+        let mut w = FieldWriter::new(&mut buf, limits);
+        for (key, value) in fields {
+            let key = Some(*key);
+            match (one_step, value) {
+                (true, Raw::I64(n)) => w.i64(key, *n),
+                (true, Raw::U64(n)) => w.u64(key, *n),
+                (true, Raw::F64(n)) => w.f64(key, *n),
+                (true, Raw::Str(v)) => w.str(key, v),
+                (false, Raw::I64(n)) => {
+                    if w.head(tag::I64, key) {
+                        w.buf.extend(&n.to_le_bytes());
+                    }
+                }
+                (false, Raw::U64(n)) => {
+                    if w.head(tag::U64, key) {
+                        w.buf.extend(&n.to_le_bytes());
+                    }
+                }
+                (false, Raw::F64(n)) => {
+                    if w.head(tag::F64, key) {
+                        w.buf.extend(&n.to_le_bytes());
+                    }
+                }
+                (false, Raw::Str(v)) => w.scalar_str(key, v, false, tag::STR),
+            }
+        }
+        w.finish();
+        let stats = (w.stats.invalid_utf8, w.stats.truncated);
+        (buf.as_slice().to_vec(), stats.0, stats.1)
+    }
+
+    #[test]
+    fn unchecked_bytes_take_the_one_step_path_only_when_it_writes_the_same() {
+        let long_key = vec![b'k'; 65];
+        let fields: Vec<(&[u8], Raw<'_>)> = vec![
+            (b"user_id", Raw::I64(7)),
+            (b"u", Raw::U64(u64::MAX)),
+            (b"latency_ms", Raw::F64(12.5)),
+            (b"path", Raw::Str(b"/api/v1/items")),
+            ("caf\u{e9}".as_bytes(), Raw::Str("cr\u{e8}me".as_bytes())),
+            (b"bad \xff key", Raw::I64(1)),
+            (b"bad value", Raw::Str(b"a \xc3 b")),
+            (b"\xc3", Raw::Str(b"\xff")),
+            (&long_key, Raw::F64(1.0)),
+            (
+                b"s",
+                Raw::Str(b"a string just past the short limit, so it takes the general way"),
+            ),
+            (b"", Raw::Str(b"")),
+        ];
+        let tight = Limits {
+            max_fields: 6,
+            max_message_bytes: 3,
+            ..Limits::default()
+        };
+        for limits in [Limits::default(), tight] {
+            for prefix in [0, 150, INLINE_BYTES - 10, INLINE_BYTES + 1] {
+                assert_eq!(
+                    write_raw(&fields, &limits, prefix, true),
+                    write_raw(&fields, &limits, prefix, false),
+                    "prefix {prefix}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_ascii_shortcut_agrees_with_the_standard_validator() {
-        let cases: [&[u8]; 9] = [
+        let cases: [&[u8]; 14] = [
             b"",
+            b"k",
             b"key",
+            b"path",
+            b"user_id",
+            b"\xffath",
+            b"use\xff_id",
             b"exactly8",
             b"a longer ascii string of many words",
             "caf\u{e9}".as_bytes(),
