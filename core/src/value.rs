@@ -306,40 +306,31 @@ impl<'b> FieldWriter<'b> {
 
     /// Writes a signed integer.
     pub fn i64(&mut self, key: Option<&[u8]>, n: i64) {
-        if let Some(k) = key {
-            let trusted = self.trusted_keys;
-            if self.inline_scalar(k, tag::I64, n.to_le_bytes(), &[], trusted, true) {
-                return;
-            }
-        }
-        if self.head(tag::I64, key) {
-            self.buf.extend(&n.to_le_bytes());
-        }
+        self.word(tag::I64, key, n.to_le_bytes());
     }
 
     /// Writes an unsigned integer.
     pub fn u64(&mut self, key: Option<&[u8]>, n: u64) {
-        if let Some(k) = key {
-            let trusted = self.trusted_keys;
-            if self.inline_scalar(k, tag::U64, n.to_le_bytes(), &[], trusted, true) {
-                return;
-            }
-        }
-        if self.head(tag::U64, key) {
-            self.buf.extend(&n.to_le_bytes());
-        }
+        self.word(tag::U64, key, n.to_le_bytes());
     }
 
     /// Writes a double.
     pub fn f64(&mut self, key: Option<&[u8]>, n: f64) {
+        self.word(tag::F64, key, n.to_le_bytes());
+    }
+
+    /// Writes an 8-byte scalar of type `t`: in one step when it can, else
+    /// tag, key and word one after the other.
+    #[inline]
+    fn word(&mut self, t: u8, key: Option<&[u8]>, word: [u8; 8]) {
         if let Some(k) = key {
             let trusted = self.trusted_keys;
-            if self.inline_scalar(k, tag::F64, n.to_le_bytes(), &[], trusted, true) {
+            if self.inline_scalar(k, t, word, &[], trusted, true) {
                 return;
             }
         }
-        if self.head(tag::F64, key) {
-            self.buf.extend(&n.to_le_bytes());
+        if self.head(t, key) {
+            self.buf.extend(&word);
         }
     }
 
@@ -617,27 +608,21 @@ mod tests {
         let mut w = FieldWriter::new(&mut buf, limits);
         for (key, value) in fields {
             let key = Some(*key);
-            match (one_step, value) {
-                (true, Raw::I64(n)) => w.i64(key, *n),
-                (true, Raw::U64(n)) => w.u64(key, *n),
-                (true, Raw::F64(n)) => w.f64(key, *n),
-                (true, Raw::Str(v)) => w.str(key, v),
-                (false, Raw::I64(n)) => {
-                    if w.head(tag::I64, key) {
-                        w.buf.extend(&n.to_le_bytes());
-                    }
+            // The general way, as before the one-step path existed.
+            let general = |w: &mut FieldWriter<'_>, t: u8, word: [u8; 8]| {
+                if w.head(t, key) {
+                    w.buf.extend(&word);
                 }
-                (false, Raw::U64(n)) => {
-                    if w.head(tag::U64, key) {
-                        w.buf.extend(&n.to_le_bytes());
-                    }
-                }
-                (false, Raw::F64(n)) => {
-                    if w.head(tag::F64, key) {
-                        w.buf.extend(&n.to_le_bytes());
-                    }
-                }
-                (false, Raw::Str(v)) => w.scalar_str(key, v, false, tag::STR),
+            };
+            match value {
+                Raw::I64(n) if one_step => w.i64(key, *n),
+                Raw::U64(n) if one_step => w.u64(key, *n),
+                Raw::F64(n) if one_step => w.f64(key, *n),
+                Raw::Str(v) if one_step => w.str(key, v),
+                Raw::I64(n) => general(&mut w, tag::I64, n.to_le_bytes()),
+                Raw::U64(n) => general(&mut w, tag::U64, n.to_le_bytes()),
+                Raw::F64(n) => general(&mut w, tag::F64, n.to_le_bytes()),
+                Raw::Str(v) => w.scalar_str(key, v, false, tag::STR),
             }
         }
         w.finish();
