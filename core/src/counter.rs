@@ -15,25 +15,33 @@ struct Stripe(AtomicU64);
 #[derive(Default)]
 pub(crate) struct Striped([Stripe; STRIPES]);
 
-/// Hands out stripe slots to threads round-robin. Only a slot number is
-/// shared between loggers, never a count.
-static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+/// Numbers threads in the order they first log or count. Only this number
+/// is shared between loggers, never a count: it picks a thread's stripe
+/// here and its shard of an event queue.
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
-    static SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
+    static THREAD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The calling thread's number: 0 for the first thread to ask, 1 for the
+/// next, and so on.
+#[inline]
+pub(crate) fn thread_number() -> usize {
+    THREAD.with(|t| {
+        let v = t.get();
+        if v != usize::MAX {
+            return v;
+        }
+        let v = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+        t.set(v);
+        v
+    })
 }
 
 #[inline]
 fn slot() -> usize {
-    SLOT.with(|s| {
-        let v = s.get();
-        if v != usize::MAX {
-            return v;
-        }
-        let v = NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % STRIPES;
-        s.set(v);
-        v
-    })
+    thread_number() % STRIPES
 }
 
 impl Striped {

@@ -40,8 +40,13 @@ pub(crate) const DOZING: u8 = 3;
 
 /// A request to the worker.
 pub(crate) enum Control {
-    /// Complete flush `seq` once `target` events have left the queue.
-    Flush { seq: u64, target: u64 },
+    /// Complete flush `seq` once `target` events have left the queue and
+    /// every shard has been taken past its mark.
+    Flush {
+        seq: u64,
+        target: u64,
+        marks: Box<[u64]>,
+    },
     /// Drain and stop.
     Stop,
 }
@@ -75,7 +80,6 @@ pub(crate) struct Shared {
     pub space_lock: Mutex<()>,
     pub space_cv: Condvar,
     pub space_notify: tokio::sync::Notify,
-    pub space_waiters: AtomicUsize,
 
     pub control: Mutex<VecDeque<Control>>,
     pub control_pending: AtomicBool,
@@ -142,12 +146,11 @@ impl Shared {
         }
     }
 
-    /// Lets producers waiting for room try again, once the queue has
-    /// drained to half: waking them for every freed slot would cost a
-    /// context switch per few records.
+    /// Lets producers waiting for room try again, once their shard of the
+    /// queue has drained to half: waking them for every freed slot would
+    /// cost a context switch per few records.
     pub(crate) fn notify_space(&self) {
-        if self.space_waiters.load(Ordering::SeqCst) > 0
-            && self.queue.len() <= self.queue.capacity() / 2
+        if self.queue.room_for_waiters()
             && self.heap_bytes.load(Ordering::Relaxed) < self.max_heap_bytes
         {
             self.wake_space_waiters();
@@ -169,8 +172,12 @@ impl Shared {
 
     fn request_flush(&self) -> u64 {
         let seq = self.flush_seq.fetch_add(1, Ordering::AcqRel) + 1;
+        // Both: the count alone could be reached by records logged since,
+        // in another shard; the marks alone would miss a record moved to
+        // the back of the queue (see `evict_oldest`).
+        let marks = self.queue.marks();
         let target = self.counters.enqueued.get();
-        self.request(Control::Flush { seq, target });
+        self.request(Control::Flush { seq, target, marks });
         seq
     }
 
@@ -386,20 +393,23 @@ impl Logger {
             )));
         }
 
+        let queue = EventQueue::new(config.queue.capacity, config.queue.shard_count());
+        // So that a single thread wakes the worker before its shard fills.
+        let wake_at = config
+            .batch
+            .max_events
+            .min(queue.shard_capacity() / 2)
+            .max(1);
         let shared = Arc::new(Shared {
             name: config.name.clone(),
-            queue: EventQueue::new(config.queue.capacity),
+            queue,
             max_heap_bytes: config.queue.max_bytes,
             heap_bytes: AtomicUsize::new(0),
             policy: config.queue.policy,
             audit_policy: config.audit_policy,
             limits: config.limits,
             batch: config.batch,
-            wake_at: config
-                .batch
-                .max_events
-                .min(config.queue.capacity.max(2).next_power_of_two() / 2)
-                .max(1),
+            wake_at,
             sample_rate: config.sample_rate,
             clock: Clock::detect(),
             counters: LoggerCounters::default(),
@@ -413,7 +423,6 @@ impl Logger {
             space_lock: Mutex::new(()),
             space_cv: Condvar::new(),
             space_notify: tokio::sync::Notify::new(),
-            space_waiters: AtomicUsize::new(0),
             control: Mutex::new(VecDeque::new()),
             control_pending: AtomicBool::new(false),
             flush_seq: AtomicU64::new(0),
@@ -1069,8 +1078,8 @@ fn acquire_slow(sh: &Shared, policy: Policy) -> Result<Claim<'_>, Outcome> {
     }
 }
 
-/// Removes the oldest record to make room, counting it; false if none was
-/// ready to remove.
+/// Removes the oldest record of the caller's shard to make room, counting
+/// it; false if none was ready to remove.
 ///
 /// An `Audit` or `Security` record at the head is not dropped while
 /// `audit_policy` is `block`: it is moved to the back of the queue instead,
@@ -1078,7 +1087,7 @@ fn acquire_slow(sh: &Shared, policy: Policy) -> Result<Claim<'_>, Outcome> {
 /// logged later; losing it would break the promise that such events are
 /// never dropped by default.
 fn evict_oldest(sh: &Shared) -> bool {
-    let Some(taken) = sh.queue.take() else {
+    let Some(taken) = sh.queue.take_mine() else {
         return false;
     };
     let rec = taken.record();
@@ -1130,16 +1139,18 @@ fn gave_up(sh: &Shared) -> bool {
         || sh.queue.is_sealed()
 }
 
-/// Parks a producer that found the queue full until it is at most half
-/// full, the point at which the worker wakes waiters (each wait also ends
-/// after 1 ms, to look again), or until waiting is pointless.
+/// Parks a producer that found its shard of the queue full until the shard
+/// is at most half full, the point at which the worker wakes waiters (each
+/// wait also ends after 1 ms, to look again), or until waiting is
+/// pointless.
 #[cold]
 fn wait_for_half_empty(sh: &Shared) {
-    let crowded = || sh.queue.len() > sh.queue.capacity() / 2 || !heap_room(sh);
+    let shard = sh.queue.my_shard();
+    let crowded = || sh.queue.is_crowded(shard) || !heap_room(sh);
     // Counted as a waiter before looking, and looking under the lock the
     // worker takes to wake waiters, so a wake-up cannot fall between the
     // look and the wait.
-    sh.space_waiters.fetch_add(1, Ordering::SeqCst);
+    sh.queue.set_waiting(shard, true);
     let mut guard = sh.space_lock.lock().unwrap();
     while crowded() && !gave_up(sh) {
         guard = sh
@@ -1149,21 +1160,22 @@ fn wait_for_half_empty(sh: &Shared) {
             .0;
     }
     drop(guard);
-    sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+    sh.queue.set_waiting(shard, false);
 }
 
 /// Parks the producer until the worker signals room (or 1 ms passes).
 #[cold]
 fn wait_for_space(sh: &Shared) {
-    sh.space_waiters.fetch_add(1, Ordering::SeqCst);
+    let shard = sh.queue.my_shard();
+    sh.queue.set_waiting(shard, true);
     let guard = sh.space_lock.lock().unwrap();
-    if sh.queue.is_full() || !heap_room(sh) {
+    if sh.queue.is_full(shard) || !heap_room(sh) {
         let _ = sh
             .space_cv
             .wait_timeout(guard, Duration::from_millis(1))
             .unwrap();
     }
-    sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+    sh.queue.set_waiting(shard, false);
 }
 
 /// Copies a prepared record into a claimed slot and publishes it.
@@ -1200,20 +1212,23 @@ async fn enqueue_async(sh: &Shared, rec: Box<RecBuf>, level: Level) -> Outcome {
         let notified = sh.space_notify.notified();
         let mut notified = std::pin::pin!(notified);
         notified.as_mut().enable();
-        sh.space_waiters.fetch_add(1, Ordering::SeqCst);
+        // The task may wake on another thread, whose shard differs: it
+        // stops waiting on the shard it started waiting on.
+        let shard = sh.queue.my_shard();
+        sh.queue.set_waiting(shard, true);
         if heap_room(sh) {
             if let Some(claim) = sh.queue.claim() {
-                sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+                sh.queue.set_waiting(shard, false);
                 return publish_copy(sh, claim, &rec);
             }
         }
         if gave_up(sh) {
-            sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+            sh.queue.set_waiting(shard, false);
             sh.counters.closed.incr();
             return Outcome::Dropped(DropReason::Closed);
         }
         notified.await;
-        sh.space_waiters.fetch_sub(1, Ordering::SeqCst);
+        sh.queue.set_waiting(shard, false);
     }
 }
 

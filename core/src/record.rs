@@ -92,7 +92,7 @@ impl Default for Limits {
 }
 
 /// Bytes kept inline in a queue slot before a record spills to the heap.
-pub const INLINE_BYTES: usize = 236;
+pub const INLINE_BYTES: usize = 228;
 
 /// A growable byte buffer that keeps small records inline.
 pub struct RecBuf {
@@ -129,6 +129,17 @@ impl RecBuf {
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The timestamp in the record's header, as the call stored it (a raw
+    /// counter reading or nanoseconds, see [`crate::clock`]); 0 for a
+    /// buffer too short to hold a header.
+    #[inline]
+    pub(crate) fn stamp(&self) -> u64 {
+        match self.as_slice().get(4..12) {
+            Some(b) => u64::from_le_bytes(b.try_into().unwrap()),
+            None => 0,
+        }
     }
 
     /// Bytes held on the heap: 0 while the record fits inline.

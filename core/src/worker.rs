@@ -72,7 +72,7 @@ pub(crate) struct Worker {
     published: u64,
     batch_started: Option<Instant>,
     batch_bytes: usize,
-    flushes: std::collections::VecDeque<(u64, u64)>,
+    flushes: std::collections::VecDeque<(u64, u64, Box<[u64]>)>,
     stopping: bool,
     /// Drops already reported in-band, per sink.
     reported: Vec<Dropped>,
@@ -248,7 +248,7 @@ impl Worker {
     /// at a time and held in their slots while every stage sees the chunk,
     /// so a plugin with `process_batch` is called once per chunk.
     fn drain_staged(&mut self, sh: &Shared) -> usize {
-        if sh.queue.is_empty() {
+        if !sh.queue.has_ready() {
             return 0;
         }
         let max = sh.batch.max_events;
@@ -386,7 +386,9 @@ impl Worker {
         let requests: Vec<Control> = self.sh.control.lock().unwrap().drain(..).collect();
         for c in requests {
             match c {
-                Control::Flush { seq, target } => self.flushes.push_back((seq, target)),
+                Control::Flush { seq, target, marks } => {
+                    self.flushes.push_back((seq, target, marks))
+                }
                 Control::Stop => {
                     // From here on the queue only empties: the records still
                     // to come are those claimed before the seal, and the
@@ -401,9 +403,10 @@ impl Worker {
     /// Completes flushes whose target the worker has passed: sends the open
     /// batch, then a flush marker behind it to every sink.
     fn complete_flushes(&mut self) {
-        while let Some(&(seq, target)) = self.flushes.front() {
+        while let Some((seq, target, marks)) = self.flushes.front() {
+            let seq = *seq;
             let done = self.dequeued + self.sh.counters.queue_full_evicted.get();
-            if done < target {
+            if done < *target || !self.sh.queue.passed(marks) {
                 return;
             }
             if self.batch_started.is_some() {

@@ -152,12 +152,63 @@ pub struct LoggerOverride {
 /// Bounds and policy of the logger's event queue.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QueueConfig {
-    /// Most events queued at once. Default 65,536.
+    /// Most events queued at once, rounded up to a power of two and shared
+    /// evenly by the shards. Default 65,536.
     pub capacity: usize,
     /// Most bytes of encoded events queued at once. Default 32 MiB.
     pub max_bytes: usize,
     /// What a full queue does. Default `Block`.
     pub policy: Policy,
+    /// How many shards the queue is split into (rounded up to a power of
+    /// two, at most 64), or 0 to choose from the machine (the default; see
+    /// [`QueueConfig::shard_count`]).
+    ///
+    /// The shards share `capacity` evenly, and a thread claims slots in
+    /// its own shard only, so threads logging at the same moment on
+    /// different cores do not contend for one queue tail. The worker takes
+    /// records across shards in timestamp order, so every thread's (and
+    /// every task's) records are written in the order it logged them;
+    /// records of different threads logged within the same microsecond may
+    /// be written in either order.
+    ///
+    /// The price: one thread can fill only its own shard. A burst from one
+    /// thread larger than a shard waits for room (or is dropped, by the
+    /// policy) sooner than with one shard, and `drop_oldest` evicts the
+    /// oldest record of the caller's shard. A program whose logging comes
+    /// from one thread at a time (an event loop, threads taking turns
+    /// behind a lock) loses nothing with 1.
+    pub shards: usize,
+}
+
+/// Fewest slots a shard is given when the shard count is chosen from the
+/// machine: a smaller capacity is split into fewer shards.
+pub const MIN_AUTO_SHARD_SLOTS: usize = 8192;
+
+/// Most shards the count chosen from the machine goes up to.
+pub const MAX_AUTO_SHARDS: usize = 8;
+
+/// Most shards a configuration may ask for.
+pub const MAX_SHARDS: usize = 64;
+
+impl QueueConfig {
+    /// The number of shards the queue is built with: `shards` rounded up to
+    /// a power of two when set; otherwise one per CPU this process may run
+    /// on (rounded up to a power of two, at most 8), halved while a shard
+    /// would get fewer than 8,192 slots. On one CPU, or with a capacity
+    /// under 16,384, that is 1; with the default capacity on two CPUs, 2
+    /// shards of 32,768, and on eight or more, 8 of 8,192.
+    pub fn shard_count(&self) -> usize {
+        if self.shards > 0 {
+            return self.shards.min(MAX_SHARDS).next_power_of_two();
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let slots = self.capacity.max(2).next_power_of_two();
+        let mut shards = cpus.min(MAX_AUTO_SHARDS).next_power_of_two();
+        while shards > 1 && slots / shards < MIN_AUTO_SHARD_SLOTS {
+            shards /= 2;
+        }
+        shards
+    }
 }
 
 /// Batch bounds: a batch is handed to sinks when any bound is reached, or
@@ -306,6 +357,7 @@ impl Default for QueueConfig {
             capacity: 65_536,
             max_bytes: 32 << 20,
             policy: Policy::Block,
+            shards: 0,
         }
     }
 }

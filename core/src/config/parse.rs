@@ -5,7 +5,8 @@
 //!
 //! ```json
 //! { "name": "app", "level": "info",
-//!   "queue": { "capacity": 65536, "max_bytes": "32MiB", "policy": "block" },
+//!   "queue": { "capacity": 65536, "max_bytes": "32MiB", "policy": "block",
+//!              "shards": "auto" },
 //!   "batch": { "max_events": 4096, "max_bytes": "1MiB", "max_delay_ms": 100 },
 //!   "limits": { "max_message_bytes": 65536, "max_fields": 256, "max_depth": 16,
 //!               "max_record_bytes": "1MiB" },
@@ -19,6 +20,8 @@
 //!                     "compress": true } } ] }
 //! ```
 //!
+//! - Queue `shards` is `auto` (from the CPU count) or an integer from 1
+//!   to 64 (see [`QueueConfig::shards`]).
 //! - Policies are `block`, `drop_newest` or `drop_oldest`; sink types are
 //!   `stdout`, `stderr`, `file` or `capture`; encoders are `ndjson`,
 //!   `logfmt` or `console` (the only one that takes `color`: `auto`,
@@ -47,8 +50,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::{
-    BatchConfig, ColorMode, Config, EncoderConfig, FileSinkConfig, LoggerOverride, PluginRef,
-    PluginSettings, PluginsConfig, Policy, QueueConfig, Rotation, SinkConfig, SinkKind,
+    BatchConfig, ColorMode, Config, EncoderConfig, FileSinkConfig, LoggerOverride, MAX_SHARDS,
+    PluginRef, PluginSettings, PluginsConfig, Policy, QueueConfig, Rotation, SinkConfig, SinkKind,
     SinkQueueConfig,
 };
 use crate::level::Level;
@@ -118,12 +121,13 @@ impl std::error::Error for ConfigError {}
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The variables [`Config::apply_env`] reads, in the order it applies them.
-const ENV_VARS: [&str; 11] = [
+const ENV_VARS: [&str; 12] = [
     "ASYNCLOG_NAME",
     "ASYNCLOG_LEVEL",
     "ASYNCLOG_QUEUE_CAPACITY",
     "ASYNCLOG_QUEUE_MAX_BYTES",
     "ASYNCLOG_QUEUE_POLICY",
+    "ASYNCLOG_QUEUE_SHARDS",
     "ASYNCLOG_SAMPLE_RATE",
     "ASYNCLOG_AUDIT_POLICY",
     "ASYNCLOG_SHUTDOWN_TIMEOUT_MS",
@@ -193,6 +197,7 @@ impl Config {
     /// | `ASYNCLOG_QUEUE_CAPACITY` | `queue.capacity` | a positive integer |
     /// | `ASYNCLOG_QUEUE_MAX_BYTES` | `queue.max_bytes` | a size: `1048576`, `32MiB` |
     /// | `ASYNCLOG_QUEUE_POLICY` | `queue.policy` | `block`, `drop_newest` or `drop_oldest` |
+    /// | `ASYNCLOG_QUEUE_SHARDS` | `queue.shards` | `auto`, or an integer from 1 to 64 |
     /// | `ASYNCLOG_SAMPLE_RATE` | `sample_rate` | a number from 0 to 1 |
     /// | `ASYNCLOG_AUDIT_POLICY` | `audit_policy` | `block`, `drop_newest` or `drop_oldest` |
     /// | `ASYNCLOG_SHUTDOWN_TIMEOUT_MS` | `shutdown_timeout` | milliseconds, 0 or more |
@@ -221,6 +226,7 @@ impl Config {
             "ASYNCLOG_QUEUE_CAPACITY" => self.queue.capacity = value.count(1)?,
             "ASYNCLOG_QUEUE_MAX_BYTES" => self.queue.max_bytes = value.size(1)?,
             "ASYNCLOG_QUEUE_POLICY" => self.queue.policy = value.policy()?,
+            "ASYNCLOG_QUEUE_SHARDS" => self.queue.shards = value.shards()?,
             "ASYNCLOG_SAMPLE_RATE" => self.sample_rate = value.rate()?,
             "ASYNCLOG_AUDIT_POLICY" => self.audit_policy = value.policy()?,
             "ASYNCLOG_SHUTDOWN_TIMEOUT_MS" => self.shutdown_timeout = value.millis(0)?,
@@ -246,6 +252,9 @@ impl Config {
         queue
             .key("max_bytes")
             .check(at_least(self.queue.max_bytes, 1))?;
+        queue
+            .key("shards")
+            .check(at_most(self.queue.shards, MAX_SHARDS))?;
 
         let batch = root.key("batch");
         batch
@@ -662,6 +671,24 @@ impl<'a> Cursor<'a> {
     {
         let n = T::try_from(n).map_err(|_| self.error(format!("{n} is too large")))?;
         self.check(at_least(n, min))?;
+        Ok(n)
+    }
+
+    /// A shard count: `"auto"` (0), or an integer from 1 to
+    /// [`MAX_SHARDS`].
+    fn shards(&self) -> Result<usize, ConfigError> {
+        if self
+            .value
+            .as_str()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("auto"))
+        {
+            return Ok(0);
+        }
+        let n = self
+            .integer()
+            .ok_or_else(|| self.expected("\"auto\" or an integer from 1 to 64"))?;
+        let n = self.in_range(n, 1usize)?;
+        self.check(at_most(n, MAX_SHARDS))?;
         Ok(n)
     }
 
@@ -1123,7 +1150,7 @@ fn read_plugin_ref(table: &Table<'_>) -> Result<PluginRef, ConfigError> {
 }
 
 fn read_queue(v: &Cursor<'_>) -> Result<QueueConfig, ConfigError> {
-    let table = v.table(&["capacity", "max_bytes", "policy"])?;
+    let table = v.table(&["capacity", "max_bytes", "policy", "shards"])?;
     let mut queue = QueueConfig::default();
     if let Some(v) = table.get("capacity") {
         queue.capacity = v.count(1)?;
@@ -1133,6 +1160,9 @@ fn read_queue(v: &Cursor<'_>) -> Result<QueueConfig, ConfigError> {
     }
     if let Some(v) = table.get("policy") {
         queue.policy = v.policy()?;
+    }
+    if let Some(v) = table.get("shards") {
+        queue.shards = v.shards()?;
     }
     Ok(queue)
 }
@@ -1459,7 +1489,8 @@ mod tests {
 
     const FULL_JSON: &str = r#"{
         "name": "billing", "level": "debug",
-        "queue": {"capacity": 1024, "max_bytes": "8MiB", "policy": "drop_newest"},
+        "queue": {"capacity": 1024, "max_bytes": "8MiB", "policy": "drop_newest",
+                  "shards": 2},
         "batch": {"max_events": 100, "max_bytes": "64KiB", "max_delay_ms": 20},
         "limits": {"max_message_bytes": 1024, "max_fields": 32, "max_depth": 4,
                    "max_record_bytes": "16KiB"},
@@ -1487,6 +1518,7 @@ mod tests {
         capacity = 1024
         max_bytes = "8MiB"
         policy = "drop_newest"
+        shards = 2
 
         [batch]
         max_events = 100
@@ -1532,6 +1564,7 @@ mod tests {
                 capacity: 1024,
                 max_bytes: 8 << 20,
                 policy: Policy::DropNewest,
+                shards: 2,
             },
             batch: BatchConfig {
                 max_events: 100,
@@ -1683,7 +1716,7 @@ mod tests {
         );
         assert_eq!(
             json_err(r#"{"queue": {"size": 1}}"#),
-            "queue.size: unknown key; expected one of capacity, max_bytes, policy"
+            "queue.size: unknown key; expected one of capacity, max_bytes, policy, shards"
         );
         assert_eq!(
             json_err(r#"{"loggers": {"db": {"lvl": "warn"}}}"#),
@@ -1849,6 +1882,58 @@ mod tests {
             json_err(r#"{"queue": {"max_bytes": "0KiB"}}"#),
             "queue.max_bytes: must be at least 1, got 0"
         );
+    }
+
+    #[test]
+    fn queue_shards_are_auto_or_a_count_up_to_64() {
+        let shards = |doc: &str| Config::parse(doc).unwrap().queue.shards;
+        assert_eq!(Config::default().queue.shards, 0, "auto by default");
+        assert_eq!(shards(r#"{"queue": {"shards": "auto"}}"#), 0);
+        assert_eq!(shards(r#"{"queue": {"shards": "AUTO"}}"#), 0);
+        assert_eq!(shards(r#"{"queue": {"shards": 3}}"#), 3);
+        assert_eq!(shards(r#"{"queue": {"shards": "64"}}"#), 64);
+        assert_eq!(shards("[queue]\nshards = 8"), 8);
+        for (doc, error) in [
+            (
+                r#"{"queue": {"shards": 0}}"#,
+                "queue.shards: must be at least 1, got 0",
+            ),
+            (
+                r#"{"queue": {"shards": 65}}"#,
+                "queue.shards: must be at most 64, got 65",
+            ),
+            (
+                r#"{"queue": {"shards": "many"}}"#,
+                "queue.shards: expected \"auto\" or an integer from 1 to 64, got \"many\"",
+            ),
+            (
+                r#"{"queue": {"shards": -2}}"#,
+                "queue.shards: expected \"auto\" or an integer from 1 to 64, got -2",
+            ),
+        ] {
+            assert_eq!(json_err(doc), error, "{doc}");
+        }
+    }
+
+    #[test]
+    fn the_shard_count_is_a_power_of_two_and_auto_keeps_shards_large() {
+        let count = |capacity, shards| {
+            QueueConfig {
+                capacity,
+                shards,
+                ..QueueConfig::default()
+            }
+            .shard_count()
+        };
+        assert_eq!(count(65_536, 1), 1);
+        assert_eq!(count(65_536, 3), 4, "rounded up");
+        assert_eq!(count(1024, 64), 64, "a set count is kept");
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let auto = count(65_536, 0);
+        assert!(auto.is_power_of_two() && auto <= cpus.next_power_of_two().min(8));
+        assert!(65_536 / auto >= 8192, "{auto} shards");
+        assert_eq!(count(8192, 0), 1, "too small to split");
+        assert_eq!(count(16_384, 0), if cpus > 1 { 2 } else { 1 });
     }
 
     #[test]
@@ -2334,6 +2419,7 @@ mod tests {
             ("ASYNCLOG_QUEUE_CAPACITY", "100"),
             ("ASYNCLOG_QUEUE_MAX_BYTES", "2MiB"),
             ("ASYNCLOG_QUEUE_POLICY", "drop_oldest"),
+            ("ASYNCLOG_QUEUE_SHARDS", "4"),
             ("ASYNCLOG_SAMPLE_RATE", "0.1"),
             ("ASYNCLOG_AUDIT_POLICY", "drop_newest"),
             ("ASYNCLOG_SHUTDOWN_TIMEOUT_MS", "1500"),
@@ -2350,6 +2436,7 @@ mod tests {
                 capacity: 100,
                 max_bytes: 2 << 20,
                 policy: Policy::DropOldest,
+                shards: 4,
             },
             batch: BatchConfig {
                 max_events: 10,

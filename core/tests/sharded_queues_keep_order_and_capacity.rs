@@ -1,0 +1,158 @@
+//! A queue split into shards keeps every thread's and every task's order,
+//! applies its policy per shard, and flushes every shard.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use asynclog_core::config::Policy;
+use asynclog_core::{DropReason, Level, Logger, Outcome, field};
+use common::*;
+
+fn sharded(shards: usize) -> Logger {
+    let mut c = capture_config();
+    c.queue.shards = shards;
+    Logger::new(c).unwrap()
+}
+
+#[test]
+fn threads_on_four_shards_each_keep_their_order() {
+    let log = sharded(4);
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for i in 0..20_000u64 {
+                    log.info("e", &[field("t", t), field("i", i)]);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    log.flush(SECS5).unwrap();
+    let mut next = [0u64; 6];
+    for v in json_lines(&log.capture("mem").unwrap().text()) {
+        let t = v["t"].as_u64().unwrap() as usize;
+        assert_eq!(v["i"].as_u64().unwrap(), next[t], "thread {t} out of order");
+        next[t] += 1;
+    }
+    assert_eq!(next, [20_000; 6]);
+    assert_balanced(&log.metrics());
+}
+
+#[test]
+fn a_task_moving_between_threads_keeps_its_order() {
+    let log = sharded(2);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..4)
+            .map(|t| {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    for i in 0..5_000u64 {
+                        log.info("e", &[field("t", t), field("i", i)]);
+                        if i % 3 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    log.flush(SECS5).unwrap();
+    let mut next = [0u64; 4];
+    for v in json_lines(&log.capture("mem").unwrap().text()) {
+        let t = v["t"].as_u64().unwrap() as usize;
+        assert_eq!(v["i"].as_u64().unwrap(), next[t], "task {t} out of order");
+        next[t] += 1;
+    }
+    assert_eq!(next, [5_000; 4]);
+}
+
+#[test]
+fn a_full_shard_follows_the_policy_whatever_room_the_others_have() {
+    for policy in [Policy::DropNewest, Policy::DropOldest] {
+        let mut c = stall_config(16, policy);
+        c.queue.shards = 4;
+        let log = Logger::new(c).unwrap();
+        let cap = log.capture("mem").unwrap();
+        cap.pause();
+        log.info("stall", &[]);
+        wait_for("the sink to stall", || cap.stalled_writes() == 1);
+        // Two more fill the sink queue and the worker's hand-off.
+        for _ in 0..2 {
+            log.info("stall", &[]);
+            wait_for("the worker to take it", || log.metrics().queued == 0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut refused = 0;
+        for i in 0..104 {
+            match log.log(Level::Info, "burst", &[field("seq", i)]) {
+                Outcome::Queued => {}
+                Outcome::Dropped(DropReason::QueueFull) => refused += 1,
+                other => panic!("unexpected outcome {other:?}"),
+            }
+        }
+        cap.resume();
+        log.flush(SECS5).unwrap();
+        let m = log.metrics();
+        assert_eq!(m.dropped.queue_full, 100, "{policy:?}: {m:?}");
+        assert_balanced(&m);
+        let seqs: Vec<i64> = json_lines(&cap.text())
+            .iter()
+            .filter(|v| v["msg"] == "burst")
+            .map(|v| v["seq"].as_i64().unwrap())
+            .collect();
+        let kept: Vec<i64> = match policy {
+            Policy::DropNewest => {
+                assert_eq!(refused, 100);
+                (0..4).collect()
+            }
+            _ => {
+                assert_eq!(refused, 0);
+                (100..104).collect()
+            }
+        };
+        assert_eq!(seqs, kept, "{policy:?}: one shard's worth, in order");
+    }
+}
+
+#[test]
+fn flush_waits_for_every_shard_while_another_thread_floods() {
+    let log = sharded(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let flood = {
+        let (log, stop) = (log.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                log.info("flood", &[]);
+            }
+        })
+    };
+    let cap = log.capture("mem").unwrap();
+    for round in 0..20u64 {
+        for i in 0..200u64 {
+            log.info("mine", &[field("round", round), field("i", i)]);
+        }
+        log.flush(SECS5).unwrap();
+        let written = String::from_utf8(cap.take()).unwrap();
+        let mine = written
+            .lines()
+            .filter(|l| l.contains(r#""msg":"mine""#))
+            .count();
+        assert_eq!(mine, 200, "round {round}: flush returned before its events");
+    }
+    stop.store(true, Ordering::Relaxed);
+    flood.join().unwrap();
+    log.flush(SECS5).unwrap();
+    assert_balanced(&log.metrics());
+}
