@@ -395,6 +395,12 @@ impl NativeLogger {
             }
         }
         .map_err(|e| Error::new(Status::InvalidArg, e.to_string()))?;
+        let mut config = config;
+        if config.queue.shards == 0 {
+            // `auto` is one shard here: JavaScript logs from one thread, so
+            // shards would only split the capacity.
+            config.queue.shards = 1;
+        }
         let max_message_bytes = config.limits.max_message_bytes.min(u32::MAX as usize) as u32;
         let max_depth = config.limits.max_depth as u32;
         let inner = Logger::new(config).map_err(|e| Error::from_reason(e.to_string()))?;

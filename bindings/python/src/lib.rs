@@ -123,7 +123,12 @@ impl Root {
                 c.apply_env(&|k| std::env::var(k).ok()).map(|()| c)
             }
         };
-        let config = config.map_err(|e| config_error(py, &e.into()))?;
+        let mut config = config.map_err(|e| config_error(py, &e.into()))?;
+        if config.queue.shards == 0 {
+            // `auto` is one shard here: Python logs from one thread at a
+            // time (the GIL), so shards would only split the capacity.
+            config.queue.shards = 1;
+        }
         let logger = py
             .detach(|| CoreLogger::new(config))
             .map_err(|e| config_error(py, &e))?;
