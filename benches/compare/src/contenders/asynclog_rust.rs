@@ -13,7 +13,7 @@ use crate::harness::{Produced, produce};
 use crate::workload::{LOGGER_NAME, MESSAGE, PATH, Plan};
 
 pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
-    let config = Config {
+    let mut config = Config {
         name: LOGGER_NAME.into(),
         sinks: vec![SinkConfig::new(
             "file",
@@ -21,6 +21,10 @@ pub fn run(path: &Path, plan: &Plan) -> Result<Finished, String> {
         )],
         ..Config::default()
     };
+    // As the C ABI contender's configuration document gets them.
+    config
+        .apply_env(&|var| std::env::var(var).ok())
+        .map_err(|e| format!("asynclog: {e}"))?;
     let log = Logger::new(config).map_err(|e| format!("asynclog: {e}"))?;
     let produced = log_plan(&log, plan);
     let (end, details) = close(log, json!({}));
