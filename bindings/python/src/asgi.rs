@@ -136,13 +136,23 @@ impl AsgiSettings {
     /// Starts an HTTP request or WebSocket connection (`None` for any other
     /// scope type): sets the request id in the scope and the context, and
     /// returns the request, whose `end()` must be called when the
-    /// application returns.
+    /// application returns, with the `receive` and `send` to give the
+    /// application (the request's `receive` and `send`, returned here so
+    /// that the middleware does not read them back one attribute at a
+    /// time).
+    #[allow(clippy::type_complexity)]
     fn begin<'py>(
         &self,
         scope: &Bound<'py, PyAny>,
         receive: &Bound<'py, PyAny>,
         send: &Bound<'py, PyAny>,
-    ) -> PyResult<Option<Bound<'py, AsgiRequest>>> {
+    ) -> PyResult<
+        Option<(
+            Bound<'py, AsgiRequest>,
+            Bound<'py, PyAny>,
+            Bound<'py, PyAny>,
+        )>,
+    > {
         let py = scope.py();
         let kind = required(scope, intern!(py, "type"))?;
         let websocket = match text(&kind) {
@@ -154,16 +164,40 @@ impl AsgiSettings {
         let settings = &*self.inner;
         let access = settings.access.as_ref().filter(|_| !websocket);
 
-        // One pass over the headers; the first of each name counts.
+        // One pass over the headers; the first of each name counts. The id
+        // is the first valid one in the order of `id_headers`: `rank` is
+        // the place of the one kept so far, and `seen` marks the names met
+        // (on the stack for up to 64 names, the usual two among them).
         let headers = required(scope, intern!(py, "headers"))?;
-        let mut id_values: Vec<Option<Bound<'py, PyBytes>>> = vec![None; settings.id_headers.len()];
+        let names = settings.id_headers.len();
+        let mut seen_few = 0u64;
+        let mut seen_many = if names > 64 {
+            vec![false; names]
+        } else {
+            Vec::new()
+        };
+        let mut id_value: Option<Bound<'py, PyBytes>> = None;
+        let mut rank = names;
         let mut traceparent = None;
         let mut user_agent = None;
         let mut content_length = None;
         each_header(&headers, |name, value| {
-            for (slot, wanted) in id_values.iter_mut().zip(&settings.id_headers) {
-                if slot.is_none() && name == wanted.as_slice() {
-                    *slot = Some(value.clone());
+            if let Some(i) = settings
+                .id_headers
+                .iter()
+                .position(|w| name == w.as_slice())
+            {
+                let first = if names > 64 {
+                    !std::mem::replace(&mut seen_many[i], true)
+                } else {
+                    let bit = 1u64 << i;
+                    let first = seen_few & bit == 0;
+                    seen_few |= bit;
+                    first
+                };
+                if first && i < rank && ids::is_valid_id(value.as_bytes()) {
+                    id_value = Some(value.clone());
+                    rank = i;
                 }
             }
             if settings.traceparent && traceparent.is_none() && name == b"traceparent" {
@@ -178,11 +212,7 @@ impl AsgiSettings {
             }
         })?;
 
-        let mut request_id = id_values
-            .iter()
-            .flatten()
-            .find(|v| ids::is_valid_id(v.as_bytes()))
-            .map(|v| ids::ascii(py, v.as_bytes()));
+        let mut request_id = id_value.map(|v| ids::ascii(py, v.as_bytes()));
         let trace = traceparent.as_ref().and_then(|tp| {
             let (trace, span) = ids::traceparent(tp.as_bytes())?;
             Some((ids::ascii(py, trace), ids::ascii(py, span)))
@@ -257,8 +287,17 @@ impl AsgiSettings {
             .ok_or_else(|| PyRuntimeError::new_err("the asynclog package is not initialised"))?;
         let context = extended_context(py, var, &request_id, trace.as_ref())?;
         let token = fast::context_var_set(py, var, &context)?;
-        request.borrow_mut().token = Some(token.unbind());
-        Ok(Some(request))
+        let (receive, send) = {
+            let mut this = request.borrow_mut();
+            this.token = Some(token.unbind());
+            let receive = this.receive.as_ref().ok_or_else(cleared)?.bind(py).clone();
+            let send = match websocket {
+                true => this.send_fn(py)?.into_bound(py),
+                false => request.clone().into_any(),
+            };
+            (receive, send)
+        };
+        Ok(Some((request, receive, send)))
     }
 }
 

@@ -105,7 +105,14 @@ class AsgiSettings:
         scope: MutableMapping[str, Any],
         receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
         send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
-    ) -> AsgiRequest | None: ...
+    ) -> (
+        tuple[
+            AsgiRequest,
+            Callable[[], Awaitable[MutableMapping[str, Any]]],
+            Callable[[MutableMapping[str, Any]], Awaitable[None]],
+        ]
+        | None
+    ): ...
 
 @final
 class AsgiRequest:

@@ -82,12 +82,13 @@ class AsynclogMiddleware:
         self._begin = settings.begin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = self._begin(scope, receive, send)
-        if request is None:
+        started = self._begin(scope, receive, send)
+        if started is None:
             await self.app(scope, receive, send)
             return
+        request, receive, send = started
         try:
-            await self.app(scope, request.receive, request.send)
+            await self.app(scope, receive, send)
         except Exception as exc:
             if request.websocket or not await self._failed(scope, request, exc):
                 raise
