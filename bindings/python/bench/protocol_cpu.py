@@ -15,6 +15,12 @@ moves far less than a loaded server's, while the code run per request is
 the same as under wrk. Prints, as JSON, the least CPU time of the
 calling thread per request over ROUNDS rounds of N requests, per variant,
 and what each adds over the first.
+
+Besides the variants of bench/app.py, three split the middleware's cost:
+``noop`` (a pure-ASGI middleware that does nothing), ``echo`` (one that
+only adds a 32-hex-digit ``x-request-id`` header to the response, as the
+middleware does: what the server spends on the header) and
+``context-only`` (``AsynclogMiddleware`` without the access log).
 """
 
 from __future__ import annotations
@@ -66,11 +72,48 @@ class Transport(asyncio.Transport):
         return 0
 
 
+class Noop:
+    """A pure-ASGI middleware that does nothing: the cost of a layer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+class Echo:
+    """Adds a request-id-like header to every response and nothing else."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def echo(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", b"0" * 32)]
+            await send(message)
+
+        await self.app(scope, receive, echo)
+
+
 def build(variant: str, log_dir: str) -> Any:
-    os.environ["BENCH_VARIANT"] = variant
+    own = variant in ("noop", "echo", "context-only")
+    os.environ["BENCH_VARIANT"] = "none" if own else variant
     os.environ["BENCH_LOG_DIR"] = log_dir
     sys.modules.pop("app", None)
-    return importlib.import_module("app").app
+    app = importlib.import_module("app").app
+    if variant == "noop":
+        app.add_middleware(Noop)
+    elif variant == "echo":
+        app.add_middleware(Echo)
+    elif variant == "context-only":
+        import asynclog
+        from asynclog.fastapi import AsynclogMiddleware
+
+        asynclog.configure({"sinks": [{"type": "file", "path": f"{log_dir}/ctx.ndjson"}]})
+        app.add_middleware(AsynclogMiddleware, access_log=None)
+    return app
 
 
 async def main() -> None:
@@ -85,10 +128,10 @@ async def main() -> None:
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
-    if args.stack == "h11":
-        from uvicorn.protocols.http.h11_impl import H11Protocol as Protocol
-    else:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Protocol
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    protocol: Any = H11Protocol if args.stack == "h11" else HttpToolsProtocol
 
     work = tempfile.mkdtemp(prefix="asynclog-protocol-")
     conns: dict[str, list[Any]] = {}
@@ -99,7 +142,7 @@ async def main() -> None:
         state = ServerState()
         conns[v] = []
         for _ in range(args.connections):
-            proto = Protocol(config=config, server_state=state, app_state={})  # type: ignore[arg-type]
+            proto = protocol(config=config, server_state=state, app_state={})
             proto.connection_made(Transport())
             conns[v].append(proto)
 
