@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use asynclog_core::config::{Policy, SinkConfig, SinkKind};
-use asynclog_core::{Config, Logger, Snapshot};
+use asynclog_core::{Config, Logger, Outcome, Snapshot, field};
 
 /// A config with one capture sink named `mem`.
 pub fn capture_config() -> Config {
@@ -28,6 +28,25 @@ pub fn stall_config(queue: usize, policy: Policy) -> Config {
     c.batch.max_events = 1;
     c.sinks[0].queue.max_batches = 1;
     c
+}
+
+/// Stalls the pipeline: one event held in the paused sink's write, one in
+/// the sink queue, one in the worker's blocked hand-off. The event queue is
+/// then empty and nothing moves until the sink resumes.
+pub fn stall(log: &Logger) {
+    let cap = log.capture("mem").unwrap();
+    cap.pause();
+    for i in 0..3 {
+        // One at a time, so that even a tiny queue never overflows here.
+        assert_eq!(
+            log.log(asynclog_core::Level::Info, "stall", &[field("i", i)]),
+            Outcome::Queued
+        );
+        wait_for("the worker to take it", || log.metrics().queued == 0);
+    }
+    wait_for("the sink to stall", || cap.stalled_writes() == 1);
+    // The worker is now blocked handing over the third event.
+    std::thread::sleep(std::time::Duration::from_millis(20));
 }
 
 /// Waits until `cond` holds, failing the test after 10 seconds.

@@ -6,25 +6,6 @@ use asynclog_core::config::Policy;
 use asynclog_core::{DropReason, Logger, Outcome, field};
 use common::*;
 
-/// Stalls the pipeline: one event held in the paused sink's write, one in
-/// the sink queue, one in the worker's blocked hand-off. The event queue is
-/// then empty and nothing moves until the sink resumes.
-fn stall(log: &Logger) {
-    let cap = log.capture("mem").unwrap();
-    cap.pause();
-    for i in 0..3 {
-        // One at a time, so that even a tiny queue never overflows here.
-        assert_eq!(
-            log.log(asynclog_core::Level::Info, "stall", &[field("i", i)]),
-            Outcome::Queued
-        );
-        wait_for("the worker to take it", || log.metrics().queued == 0);
-    }
-    wait_for("the sink to stall", || cap.stalled_writes() == 1);
-    // The worker is now blocked handing over the third event.
-    std::thread::sleep(std::time::Duration::from_millis(20));
-}
-
 #[test]
 fn drop_newest_keeps_the_first_events_and_counts_the_rest() {
     let log = Logger::new(stall_config(8, Policy::DropNewest)).unwrap();

@@ -85,15 +85,7 @@ fn a_full_shard_follows_the_policy_whatever_room_the_others_have() {
         c.queue.shards = 4;
         let log = Logger::new(c).unwrap();
         let cap = log.capture("mem").unwrap();
-        cap.pause();
-        log.info("stall", &[]);
-        wait_for("the sink to stall", || cap.stalled_writes() == 1);
-        // Two more fill the sink queue and the worker's hand-off.
-        for _ in 0..2 {
-            log.info("stall", &[]);
-            wait_for("the worker to take it", || log.metrics().queued == 0);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        stall(&log);
         let mut refused = 0;
         for i in 0..104 {
             match log.log(Level::Info, "burst", &[field("seq", i)]) {
