@@ -82,4 +82,48 @@ pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Logs `per` events from each of `threads` threads, each event carrying
+/// its thread `t` and its number `i`, then flushes.
+pub fn log_from_threads(log: &Logger, threads: u64, per: u64) {
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for i in 0..per {
+                    log.info("e", &[field("t", t), field("i", i)]);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    log.flush(SECS5).unwrap();
+}
+
+/// Asserts that each of `producers` producers (field `t`) has its events
+/// `i` = 0, 1, ... `per - 1` in `text`, in that order.
+pub fn assert_each_producer_in_order(text: &str, producers: usize, per: u64) {
+    let mut next = vec![0u64; producers];
+    for v in json_lines(text) {
+        let t = v["t"].as_u64().unwrap() as usize;
+        assert_eq!(
+            v["i"].as_u64().unwrap(),
+            next[t],
+            "producer {t} out of order"
+        );
+        next[t] += 1;
+    }
+    assert_eq!(next, vec![per; producers]);
+}
+
+/// The integer field `key` of every line whose `msg` is `msg`, in order.
+pub fn ints_of(text: &str, msg: &str, key: &str) -> Vec<i64> {
+    json_lines(text)
+        .iter()
+        .filter(|v| v["msg"] == msg)
+        .map(|v| v[key].as_i64().unwrap())
+        .collect()
+}
+
 pub const SECS5: Duration = Duration::from_secs(5);

@@ -26,11 +26,7 @@ fn drop_newest_keeps_the_first_events_and_counts_the_rest() {
     assert_eq!(m.dropped.queue_full, 100);
     assert_eq!(m.sinks[0].written, 3 + 8);
     assert_balanced(&m);
-    let seqs: Vec<i64> = json_lines(&cap.text())
-        .iter()
-        .filter(|v| v["msg"] == "burst")
-        .map(|v| v["seq"].as_i64().unwrap())
-        .collect();
+    let seqs = ints_of(&cap.text(), "burst", "seq");
     assert_eq!(seqs, (0..8).collect::<Vec<_>>());
 }
 
@@ -51,11 +47,7 @@ fn drop_oldest_keeps_the_last_events_and_counts_the_rest() {
     assert_eq!(m.dropped.queue_full, 100);
     assert_eq!(m.sinks[0].written, 3 + 8);
     assert_balanced(&m);
-    let seqs: Vec<i64> = json_lines(&cap.text())
-        .iter()
-        .filter(|v| v["msg"] == "burst")
-        .map(|v| v["seq"].as_i64().unwrap())
-        .collect();
+    let seqs = ints_of(&cap.text(), "burst", "seq");
     assert_eq!(seqs, (100..108).collect::<Vec<_>>());
 }
 

@@ -156,27 +156,8 @@ fn shutdown_past_its_deadline_counts_what_was_not_written() {
 #[test]
 fn many_producers_every_line_arrives_in_per_thread_order() {
     let log = capture_logger();
-    let threads: Vec<_> = (0..4)
-        .map(|t| {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for i in 0..25_000u64 {
-                    log.info("e", &[field("t", t), field("i", i)]);
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
-    log.flush(SECS5).unwrap();
-    let mut next = [0u64; 4];
-    for v in json_lines(&log.capture("mem").unwrap().text()) {
-        let t = v["t"].as_u64().unwrap() as usize;
-        assert_eq!(v["i"].as_u64().unwrap(), next[t], "thread {t} out of order");
-        next[t] += 1;
-    }
-    assert_eq!(next, [25_000; 4]);
+    log_from_threads(&log, 4, 25_000);
+    assert_each_producer_in_order(&log.capture("mem").unwrap().text(), 4, 25_000);
     assert_balanced(&log.metrics());
 }
 

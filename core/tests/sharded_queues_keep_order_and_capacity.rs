@@ -19,27 +19,8 @@ fn sharded(shards: usize) -> Logger {
 #[test]
 fn threads_on_four_shards_each_keep_their_order() {
     let log = sharded(4);
-    let threads: Vec<_> = (0..6)
-        .map(|t| {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for i in 0..20_000u64 {
-                    log.info("e", &[field("t", t), field("i", i)]);
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
-    log.flush(SECS5).unwrap();
-    let mut next = [0u64; 6];
-    for v in json_lines(&log.capture("mem").unwrap().text()) {
-        let t = v["t"].as_u64().unwrap() as usize;
-        assert_eq!(v["i"].as_u64().unwrap(), next[t], "thread {t} out of order");
-        next[t] += 1;
-    }
-    assert_eq!(next, [20_000; 6]);
+    log_from_threads(&log, 6, 20_000);
+    assert_each_producer_in_order(&log.capture("mem").unwrap().text(), 6, 20_000);
     assert_balanced(&log.metrics());
 }
 
@@ -69,13 +50,7 @@ fn a_task_moving_between_threads_keeps_its_order() {
         }
     });
     log.flush(SECS5).unwrap();
-    let mut next = [0u64; 4];
-    for v in json_lines(&log.capture("mem").unwrap().text()) {
-        let t = v["t"].as_u64().unwrap() as usize;
-        assert_eq!(v["i"].as_u64().unwrap(), next[t], "task {t} out of order");
-        next[t] += 1;
-    }
-    assert_eq!(next, [5_000; 4]);
+    assert_each_producer_in_order(&log.capture("mem").unwrap().text(), 4, 5_000);
 }
 
 #[test]
@@ -99,11 +74,7 @@ fn a_full_shard_follows_the_policy_whatever_room_the_others_have() {
         let m = log.metrics();
         assert_eq!(m.dropped.queue_full, 100, "{policy:?}: {m:?}");
         assert_balanced(&m);
-        let seqs: Vec<i64> = json_lines(&cap.text())
-            .iter()
-            .filter(|v| v["msg"] == "burst")
-            .map(|v| v["seq"].as_i64().unwrap())
-            .collect();
+        let seqs = ints_of(&cap.text(), "burst", "seq");
         let kept: Vec<i64> = match policy {
             Policy::DropNewest => {
                 assert_eq!(refused, 100);
