@@ -862,6 +862,14 @@ mod tests {
         buf.push(byte);
     }
 
+    /// Claims a slot in this thread's shard and publishes a record stamped
+    /// `stamp` with one payload byte.
+    fn put(q: &EventQueue, stamp: u64, byte: u8) {
+        let c = q.claim().unwrap();
+        stamped(c.buf(), stamp, byte);
+        c.publish();
+    }
+
     fn payload(t: &Taken<'_>) -> u8 {
         *t.record().as_slice().last().unwrap()
     }
@@ -906,14 +914,10 @@ mod tests {
     #[test]
     fn threads_on_different_shards_claim_without_touching_each_others_tail() {
         let q = EventQueue::new(8, 2);
-        let c = q.claim().unwrap();
-        stamped(c.buf(), 1, 1);
-        c.publish();
+        put(&q, 1, 1);
         let before = q.marks();
         on_other_shard(&q, || {
-            let c = q.claim().unwrap();
-            stamped(c.buf(), 2, 2);
-            c.publish();
+            put(&q, 2, 2);
         });
         let after = q.marks();
         let moved: Vec<usize> = (0..2).filter(|&i| before[i] != after[i]).collect();
@@ -949,18 +953,12 @@ mod tests {
         // Logged while one shard was in use, so never stamped: they were
         // logged before any record of the other shard.
         for i in 0..3u8 {
-            let c = q.claim().unwrap();
-            stamped(c.buf(), 1000 + u64::from(i), i);
-            c.publish();
+            put(&q, 1000 + u64::from(i), i);
         }
         on_other_shard(&q, || {
-            let c = q.claim().unwrap();
-            stamped(c.buf(), 2000, 3);
-            c.publish();
+            put(&q, 2000, 3);
         });
-        let c = q.claim().unwrap();
-        stamped(c.buf(), 3000, 4);
-        c.publish();
+        put(&q, 3000, 4);
         let order: Vec<u8> = std::iter::from_fn(|| q.take().map(|t| payload(&t))).collect();
         assert_eq!(order, [0, 1, 2, 3, 4]);
     }
@@ -970,15 +968,11 @@ mod tests {
         let q = stamping_queue();
         // This thread logs the even stamps, another thread the odd ones.
         for stamp in (0..20u8).step_by(2) {
-            let c = q.claim().unwrap();
-            stamped(c.buf(), u64::from(stamp), stamp);
-            c.publish();
+            put(&q, u64::from(stamp), stamp);
         }
         on_other_shard(&q, || {
             for stamp in (1..20u8).step_by(2) {
-                let c = q.claim().unwrap();
-                stamped(c.buf(), u64::from(stamp), stamp);
-                c.publish();
+                put(&q, u64::from(stamp), stamp);
             }
         });
         let order: Vec<u8> = std::iter::from_fn(|| q.take().map(|t| payload(&t))).collect();
@@ -993,9 +987,7 @@ mod tests {
         stamped(later.buf(), 3, 3);
         later.publish();
         on_other_shard(&q, || {
-            let c = q.claim().unwrap();
-            stamped(c.buf(), 2, 2);
-            c.publish();
+            put(&q, 2, 2);
         });
         // The unwritten record's stamp is unknown: it may be the oldest.
         assert!(!q.has_ready());
@@ -1011,9 +1003,7 @@ mod tests {
     fn a_shard_that_stays_empty_does_not_hold_back_the_others() {
         let q = EventQueue::new(64, 4);
         for stamp in 0..3u8 {
-            let c = q.claim().unwrap();
-            stamped(c.buf(), u64::from(stamp), stamp);
-            c.publish();
+            put(&q, u64::from(stamp), stamp);
         }
         let order: Vec<u8> = std::iter::from_fn(|| q.take().map(|t| payload(&t))).collect();
         assert_eq!(order, [0, 1, 2]);
@@ -1023,18 +1013,12 @@ mod tests {
     #[test]
     fn marks_are_passed_once_every_shard_is_taken_up_to_them() {
         let q = EventQueue::new(64, 2);
-        let c = q.claim().unwrap();
-        stamped(c.buf(), 5, 5);
-        c.publish();
+        put(&q, 5, 5);
         on_other_shard(&q, || {
-            let c = q.claim().unwrap();
-            stamped(c.buf(), 9, 9);
-            c.publish();
+            put(&q, 9, 9);
         });
         let marks = q.marks();
-        let c = q.claim().unwrap();
-        stamped(c.buf(), 20, 20);
-        c.publish();
+        put(&q, 20, 20);
         assert!(!q.passed(&marks));
         assert_eq!(payload(&q.take().unwrap()), 5);
         assert!(
