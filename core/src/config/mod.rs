@@ -169,7 +169,10 @@ pub struct QueueConfig {
     /// records across shards in timestamp order, so every thread's (and
     /// every task's) records are written in the order it logged them;
     /// records of different threads logged within the same microsecond may
-    /// be written in either order.
+    /// be written in either order. The merge trusts the timestamps: where
+    /// the call reads the wall clock (`ASYNCLOG_CLOCK=system`, or a CPU
+    /// without a constant TSC), a step of that clock backwards can swap two
+    /// records of a task that moved to another thread at that moment.
     ///
     /// The price: one thread can fill only its own shard. A burst from one
     /// thread larger than a shard waits for room (or is dropped, by the
