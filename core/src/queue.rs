@@ -349,14 +349,12 @@ impl EventQueue {
 
     /// True when shard `shard` is full.
     pub(crate) fn is_full(&self, shard: usize) -> bool {
-        let shard = &self.shards[shard & self.shard_mask];
-        shard.len() >= shard.capacity()
+        self.shards[shard & self.shard_mask].is_full()
     }
 
     /// True while shard `shard` is more than half full.
     pub(crate) fn is_crowded(&self, shard: usize) -> bool {
-        let shard = &self.shards[shard & self.shard_mask];
-        shard.len() > shard.capacity() / 2
+        self.shards[shard & self.shard_mask].is_crowded()
     }
 
     /// Counts a producer as parked until shard `shard` has room (`true`),
@@ -375,7 +373,7 @@ impl EventQueue {
     pub(crate) fn room_for_waiters(&self) -> bool {
         self.shards
             .iter()
-            .any(|s| s.waiters.load(Ordering::SeqCst) > 0 && s.len() <= s.capacity() / 2)
+            .any(|s| s.waiters.load(Ordering::SeqCst) > 0 && !s.is_crowded())
     }
 
     /// Each shard's claim position: every record claimed so far lies before
@@ -383,7 +381,7 @@ impl EventQueue {
     pub(crate) fn marks(&self) -> Box<[u64]> {
         self.shards
             .iter()
-            .map(|l| l.tail.load(Ordering::SeqCst) & !SEALED)
+            .map(|s| s.tail.load(Ordering::SeqCst) & !SEALED)
             .collect()
     }
 
@@ -392,7 +390,7 @@ impl EventQueue {
         self.shards
             .iter()
             .zip(marks)
-            .all(|(l, &mark)| l.head.load(Ordering::Acquire) >= mark)
+            .all(|(s, &mark)| s.head.load(Ordering::Acquire) >= mark)
     }
 }
 
@@ -426,6 +424,16 @@ impl Shard {
     /// The number of slots.
     fn capacity(&self) -> usize {
         self.slots.len
+    }
+
+    fn is_full(&self) -> bool {
+        self.len() >= self.capacity()
+    }
+
+    /// More than half full: producers parked on the shard wait until it
+    /// is not.
+    fn is_crowded(&self) -> bool {
+        self.len() > self.capacity() / 2
     }
 
     /// Claims the next free slot, or `None` when the shard is full or

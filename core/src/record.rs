@@ -136,7 +136,7 @@ impl RecBuf {
     /// buffer too short to hold a header.
     #[inline]
     pub(crate) fn stamp(&self) -> u64 {
-        match self.as_slice().get(4..12) {
+        match self.as_slice().get(STAMP) {
             Some(b) => u64::from_le_bytes(b.try_into().unwrap()),
             None => 0,
         }
@@ -358,6 +358,9 @@ impl fmt::Debug for RecBuf {
 /// the end.
 pub(crate) const HEADER_BYTES: usize = 24;
 
+/// Where the header holds the call's timestamp.
+const STAMP: std::ops::Range<usize> = 4..12;
+
 /// Starts a record in an empty `buf`: the header (level, name length,
 /// timestamp; the other lengths zero until [`finish_header`]) and the name.
 #[inline]
@@ -365,7 +368,7 @@ pub(crate) fn begin_record(buf: &mut RecBuf, level: crate::Level, name: &str, ts
     let mut header = [0u8; HEADER_BYTES];
     header[0] = level as u8;
     header[2..4].copy_from_slice(&(name.len() as u16).to_le_bytes());
-    header[4..12].copy_from_slice(&ts_nanos.to_le_bytes());
+    header[STAMP].copy_from_slice(&ts_nanos.to_le_bytes());
     let n = HEADER_BYTES + name.len();
     match buf.inline_spare(n) {
         // SAFETY: `inline_spare` gave room for the header and the name.
@@ -446,8 +449,8 @@ pub(crate) fn settle_clock(buf: &mut RecBuf, conv: &mut crate::clock::Converter)
     if bytes.len() < HEADER_BYTES || bytes[1] & FLAG_RAW_CLOCK == 0 {
         return;
     }
-    let ticks = u64::from_le_bytes(bytes[4..12].try_into().unwrap());
-    bytes[4..12].copy_from_slice(&conv.convert(ticks).to_le_bytes());
+    let ticks = u64::from_le_bytes(bytes[STAMP].try_into().unwrap());
+    bytes[STAMP].copy_from_slice(&conv.convert(ticks).to_le_bytes());
     bytes[1] &= !FLAG_RAW_CLOCK;
 }
 
@@ -485,7 +488,7 @@ impl<'a> RecordView<'a> {
         let level = crate::Level::from_u8(buf[0]).unwrap_or(crate::Level::Info);
         let flags = buf[1];
         let name_len = u16::from_le_bytes([buf[2], buf[3]]) as usize;
-        let ts_nanos = u64::from_le_bytes(buf[4..12].try_into().unwrap());
+        let ts_nanos = u64::from_le_bytes(buf[STAMP].try_into().unwrap());
         let ctx_len = u32::from_le_bytes(buf[12..16].try_into().unwrap()) as usize;
         let bound_len = u32::from_le_bytes(buf[16..20].try_into().unwrap()) as usize;
         let msg_len = u32::from_le_bytes(buf[20..24].try_into().unwrap()) as usize;
