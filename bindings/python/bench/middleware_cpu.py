@@ -36,14 +36,35 @@ class Noop:
         await self.app(scope, receive, send)
 
 
+class Echo:
+    """Adds a request-id-like header to every response and nothing else."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def echo(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", b"0" * 32)]
+            await send(message)
+
+        await self.app(scope, receive, echo)
+
+
 def build(variant: str, log_dir: str) -> Any:
-    os.environ["BENCH_VARIANT"] = "none" if variant in ("noop", "context-only") else variant
+    """The application of bench/app.py for ``variant``: one of its own, or
+    ``noop`` (with ``Noop``), ``echo`` (with ``Echo``) or ``context-only``
+    (``AsynclogMiddleware`` without the access log)."""
+    own = variant in ("noop", "echo", "context-only")
+    os.environ["BENCH_VARIANT"] = "none" if own else variant
     os.environ["BENCH_LOG_DIR"] = log_dir
     sys.modules.pop("app", None)
     app = importlib.import_module("app").app
     if variant == "noop":
         app.add_middleware(Noop)
-    if variant == "context-only":
+    elif variant == "echo":
+        app.add_middleware(Echo)
+    elif variant == "context-only":
         import asynclog
         from asynclog.fastapi import AsynclogMiddleware
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import os
 import sys
@@ -37,6 +36,8 @@ from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+
+from middleware_cpu import build  # noqa: E402 (the bench folder is on the path)
 
 REQUEST = b"GET /items/7 HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"
 
@@ -70,50 +71,6 @@ class Transport(asyncio.Transport):
 
     def get_write_buffer_size(self) -> int:
         return 0
-
-
-class Noop:
-    """A pure-ASGI middleware that does nothing: the cost of a layer."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
-
-
-class Echo:
-    """Adds a request-id-like header to every response and nothing else."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def echo(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), (b"x-request-id", b"0" * 32)]
-            await send(message)
-
-        await self.app(scope, receive, echo)
-
-
-def build(variant: str, log_dir: str) -> Any:
-    own = variant in ("noop", "echo", "context-only")
-    os.environ["BENCH_VARIANT"] = "none" if own else variant
-    os.environ["BENCH_LOG_DIR"] = log_dir
-    sys.modules.pop("app", None)
-    app = importlib.import_module("app").app
-    if variant == "noop":
-        app.add_middleware(Noop)
-    elif variant == "echo":
-        app.add_middleware(Echo)
-    elif variant == "context-only":
-        import asynclog
-        from asynclog.fastapi import AsynclogMiddleware
-
-        asynclog.configure({"sinks": [{"type": "file", "path": f"{log_dir}/ctx.ndjson"}]})
-        app.add_middleware(AsynclogMiddleware, access_log=None)
-    return app
 
 
 async def main() -> None:
