@@ -10,13 +10,13 @@
 
 use std::fmt::Write as _;
 
-use crate::counter::{Single, Striped};
+use crate::counter::{PerThread, Single, Striped};
 
 /// Counters of the logger as a whole.
 #[derive(Default)]
 pub(crate) struct LoggerCounters {
     /// Records placed in the event queue.
-    pub enqueued: Striped,
+    pub enqueued: PerThread,
     /// Filtered at the call by level.
     pub filtered_level: Striped,
     /// Left out at the call by the caller's own sampling
