@@ -21,5 +21,7 @@ if [[ "$have" != "$CBINDGEN_VERSION" ]]; then
   echo "setup: installing cbindgen $CBINDGEN_VERSION (found: ${have:-none})"
   cargo install cbindgen --locked --version "$CBINDGEN_VERSION" --quiet
 fi
-rustup component list --installed 2>/dev/null | grep -q '^rustfmt' \
-  || rustup component add rustfmt
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" \
+    || rustup component add "$component"
+done

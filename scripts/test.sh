@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of asynclog from a fresh clone: installs what is missing,
-# checks formatting and generated files, then runs the Rust tests, the C
+# checks formatting, lints and generated files, then runs the Rust tests, the C
 # tests (plain and under ASan/UBSan), and the C++, Go, Node and Python
 # bindings' own test suites.
 set -euo pipefail
@@ -14,6 +14,9 @@ scripts/setup.sh
 
 step "formatting"
 cargo fmt --all --check
+
+step "lints (cargo clippy, tests and examples included)"
+cargo clippy --workspace --all-targets --exclude asynclog-bench-compare --quiet -- -D warnings
 
 step "generated files"
 scripts/check-generated.sh

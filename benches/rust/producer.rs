@@ -28,8 +28,10 @@ const PATH: &str = "/api/v1/items";
 
 /// A logger at `INFO` whose one sink is a capture.
 fn capture_logger() -> (Logger, Capture) {
-    let mut config = Config::default();
-    config.sinks = vec![SinkConfig::new("mem", SinkKind::Capture)];
+    let config = Config {
+        sinks: vec![SinkConfig::new("mem", SinkKind::Capture)],
+        ..Config::default()
+    };
     let log = Logger::new(config).expect("a capture logger");
     let capture = log.capture("mem").expect("the capture sink");
     (log, capture)

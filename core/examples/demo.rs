@@ -76,11 +76,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("asynclog-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("burst.ndjson");
-    let mut config = Config::default();
-    config.sinks = vec![SinkConfig::new(
-        "file",
-        SinkKind::File(FileSinkConfig::new(&path)),
-    )];
+    let config = Config {
+        sinks: vec![SinkConfig::new(
+            "file",
+            SinkKind::File(FileSinkConfig::new(&path)),
+        )],
+        ..Config::default()
+    };
     println!();
     println!(
         "== burst: {events} events from {threads} threads into {} (default queue: {} events, \

@@ -408,7 +408,7 @@ mod tests {
             let limits = if next() % 2 == 0 {
                 Limits::default()
             } else {
-                tight.clone()
+                tight
             };
             assert_eq!(copied(&b, &limits), entry_by_entry(&b, &limits), "{b:?}");
         }

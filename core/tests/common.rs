@@ -9,9 +9,10 @@ use asynclog_core::{Config, Logger, Outcome, Snapshot, field};
 
 /// A config with one capture sink named `mem`.
 pub fn capture_config() -> Config {
-    let mut c = Config::default();
-    c.sinks = vec![SinkConfig::new("mem", SinkKind::Capture)];
-    c
+    Config {
+        sinks: vec![SinkConfig::new("mem", SinkKind::Capture)],
+        ..Config::default()
+    }
 }
 
 /// A logger with one capture sink named `mem`.

@@ -42,11 +42,13 @@ fn flush_times_out_on_a_stalled_sink_and_says_how_many_are_pending() {
 fn dropping_the_last_handle_drains_a_file_sink() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
-    let mut c = Config::default();
-    c.sinks = vec![SinkConfig::new(
-        "file",
-        SinkKind::File(FileSinkConfig::new(&path)),
-    )];
+    let c = Config {
+        sinks: vec![SinkConfig::new(
+            "file",
+            SinkKind::File(FileSinkConfig::new(&path)),
+        )],
+        ..Config::default()
+    };
     let log = Logger::new(c).unwrap();
     let child = log.with(&[field("child", true)]);
     for i in 0..20_000 {

@@ -44,8 +44,10 @@ fn size_rotation_with_gzip_under_two_producers() {
         compress: true,
         ..Rotation::default()
     };
-    let mut c = Config::default();
-    c.sinks = vec![SinkConfig::new("file", SinkKind::File(file))];
+    let mut c = Config {
+        sinks: vec![SinkConfig::new("file", SinkKind::File(file))],
+        ..Config::default()
+    };
     c.batch.max_events = 512;
     let log = Logger::new(c).unwrap();
     let threads: Vec<_> = (0..2)
