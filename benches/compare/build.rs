@@ -79,6 +79,11 @@ fn build_spdlog_shim() {
              (install libspdlog-dev to include it)"
         );
         println!("cargo:rustc-env=BENCH_SPDLOG_VERSION=absent");
+        // A path that is never created: Cargo reruns a build script whose
+        // watched path is missing, so a build after spdlog is installed
+        // looks again instead of keeping the binary without it.
+        let out = std::env::var("OUT_DIR").unwrap_or_default();
+        println!("cargo:rerun-if-changed={out}/spdlog-not-found-yet");
         return;
     }
     let version = run("pkg-config", &["--modversion", "spdlog"]).unwrap_or_default();
