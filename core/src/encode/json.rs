@@ -1,7 +1,10 @@
 //! NDJSON: one JSON object per line, written by hand for speed.
 
 use super::time::TimeCache;
-use super::{Entry, RENAMED_PREFIX, Statics, for_each_in_object, for_each_top, for_each_top_with};
+use super::{
+    BoundCache, Entry, RENAMED_PREFIX, Statics, for_each_in_object, for_each_top,
+    for_each_top_rendered, for_each_top_with,
+};
 use crate::record::RecordView;
 use crate::record::put;
 use crate::tlv::{Entries, Item};
@@ -172,13 +175,50 @@ fn write_short_decimal(out: &mut Vec<u8>, n: f64) -> bool {
 /// The NDJSON encoder.
 pub(crate) struct Json {
     time: TimeCache,
+    bound: BoundCache,
 }
 
 impl Json {
     pub(crate) fn new() -> Json {
         Json {
             time: TimeCache::new(),
+            bound: BoundCache::new(),
         }
+    }
+
+    /// Writes the record's members after the head with its bound fields
+    /// from their rendered form, when they have one and no key collides;
+    /// false, having written nothing, otherwise. Kept out of line: records
+    /// without bound fields never call it, and their path stays as short.
+    #[inline(never)]
+    fn members_rendered(
+        &mut self,
+        rec: &RecordView<'_>,
+        statics: Option<&Statics>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let Some(bound) = self.bound.get(rec.bound) else {
+            return false;
+        };
+        let done = for_each_top_rendered(rec, bound, statics, |e| match e {
+            Some(e) => {
+                out.push(b',');
+                write_entry(out, e);
+            }
+            None if !bound.json.is_empty() => {
+                out.push(b',');
+                put(out, &bound.json);
+            }
+            None => {}
+        });
+        if done
+            && let Some(st) = statics
+            && !st.json.is_empty()
+        {
+            out.push(b',');
+            put(out, &st.json);
+        }
+        done
     }
 
     /// The members every line starts with: timestamp, level, logger, message.
@@ -197,6 +237,10 @@ impl Json {
     #[inline]
     pub(crate) fn encode(&mut self, rec: &RecordView<'_>, out: &mut Vec<u8>) {
         self.head(rec, out);
+        if !rec.bound.is_empty() && self.members_rendered(rec, None, out) {
+            put(out, b"}\n");
+            return;
+        }
         for_each_top(rec, |e| {
             out.push(b',');
             write_entry(out, e);
@@ -215,6 +259,10 @@ impl Json {
         out: &mut Vec<u8>,
     ) {
         self.head(rec, out);
+        if !rec.bound.is_empty() && self.members_rendered(rec, Some(statics), out) {
+            put(out, b"}\n");
+            return;
+        }
         let rendered = for_each_top_with(rec, statics, |e| {
             out.push(b',');
             write_entry(out, e);

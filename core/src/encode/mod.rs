@@ -167,14 +167,26 @@ impl<'s, 'a> EntryList<'s, 'a> {
         }
     }
 
+    /// The number of entries pushed.
+    #[inline(always)]
+    fn total(&self) -> usize {
+        self.len + self.spill.len()
+    }
+
     /// Calls `f` for each entry whose key does not appear again later.
-    #[inline]
+    #[inline(always)]
     fn for_each_unique(&self, mut f: impl FnMut(&Entry<'a>)) {
-        let n = self.len + self.spill.len();
+        self.for_each_unique_at(|_, e| f(e));
+    }
+
+    /// [`EntryList::for_each_unique`], with each entry's position.
+    #[inline(always)]
+    fn for_each_unique_at(&self, mut f: impl FnMut(usize, &Entry<'a>)) {
+        let n = self.total();
         if !self.maybe_repeats {
             // Every key has a fingerprint of its own, so no key repeats.
             for i in 0..n {
-                f(self.get(i));
+                f(i, self.get(i));
             }
             return;
         }
@@ -186,8 +198,19 @@ impl<'s, 'a> EntryList<'s, 'a> {
                     continue 'outer;
                 }
             }
-            f(e);
+            f(i, e);
         }
+    }
+
+    /// True when an entry has one of `keys` (whose fingerprints make
+    /// `mask`).
+    #[inline]
+    fn has_any(&self, mask: u64, keys: &[(String, bool)]) -> bool {
+        self.seen & mask != 0
+            && (0..self.total()).any(|i| {
+                let e = self.get(i);
+                keys.iter().any(|(k, r)| *r == e.2 && k.as_str() == e.0)
+            })
     }
 }
 
@@ -276,16 +299,7 @@ pub(crate) fn for_each_top_with<'a>(
     let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
     let mut list = EntryList::new(&mut storage);
     list.push_top(&[rec.context, rec.bound, rec.fields]);
-    let n = list.len + list.spill.len();
-    let collides = list.seen & statics.mask != 0
-        && (0..n).any(|i| {
-            let e = list.get(i);
-            statics
-                .keys
-                .iter()
-                .any(|(k, r)| *r == e.2 && k.as_str() == e.0)
-        });
-    if !collides {
+    if !list.has_any(statics.mask, &statics.keys) {
         list.for_each_unique(&mut f);
         return true;
     }
@@ -294,6 +308,163 @@ pub(crate) fn for_each_top_with<'a>(
     list.push_top(&[rec.context, rec.bound, &statics.encoded, rec.fields]);
     list.for_each_unique(f);
     false
+}
+
+/// A logger's bound fields rendered once as NDJSON members, for records
+/// that carry the same bound fields as many before them.
+#[derive(Debug)]
+pub(crate) struct RenderedBound {
+    /// Each key written, and whether it is written renamed.
+    keys: Vec<(String, bool)>,
+    /// The union of the keys' fingerprints.
+    mask: u64,
+    /// The members, comma-separated, repeated keys left out as
+    /// [`for_each_top`] leaves them out.
+    pub json: Vec<u8>,
+}
+
+impl RenderedBound {
+    fn new(bound: &[u8]) -> RenderedBound {
+        let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
+        let mut list = EntryList::new(&mut storage);
+        list.push_top(&[bound]);
+        let mut r = RenderedBound {
+            keys: Vec::new(),
+            mask: 0,
+            json: Vec::new(),
+        };
+        list.for_each_unique(|e| {
+            r.keys.push((e.0.to_string(), e.2));
+            r.mask |= fingerprint(e.0, e.2);
+            if !r.json.is_empty() {
+                r.json.push(b',');
+            }
+            json::write_entry(&mut r.json, e);
+        });
+        r
+    }
+
+    /// True when `statics` has one of these keys.
+    fn overlaps(&self, statics: &Statics) -> bool {
+        self.mask & statics.mask != 0 && self.keys.iter().any(|k| statics.keys.contains(k))
+    }
+}
+
+/// The bound fields of recent records, rendered the second time they are
+/// seen. A child logger's bound fields are the same bytes in each of its
+/// records, so a logger with bound fields pays for writing them once
+/// rather than once per record. Records of loggers seen only once cost a
+/// hash of their bound bytes.
+pub(crate) struct BoundCache {
+    slots: Vec<BoundSlot>,
+    /// The slot that matched last.
+    last: usize,
+}
+
+#[derive(Default)]
+struct BoundSlot {
+    hash: u64,
+    bytes: Vec<u8>,
+    rendered: Option<RenderedBound>,
+}
+
+impl BoundCache {
+    /// Slots, a power of two: as many loggers with bound fields as log
+    /// in turn without evicting each other, give or take collisions.
+    const SLOTS: usize = 16;
+    /// Longest bound-field list kept.
+    const MAX_BYTES: usize = 4096;
+
+    pub(crate) fn new() -> BoundCache {
+        BoundCache {
+            slots: (0..Self::SLOTS).map(|_| BoundSlot::default()).collect(),
+            last: 0,
+        }
+    }
+
+    /// The rendered form of `bound`, if these bytes were seen before.
+    #[inline]
+    pub(crate) fn get(&mut self, bound: &[u8]) -> Option<&RenderedBound> {
+        let last = self.last;
+        if self.slots[last].rendered.is_some() && self.slots[last].bytes == bound {
+            return self.slots[last].rendered.as_ref();
+        }
+        if bound.len() > Self::MAX_BYTES {
+            return None;
+        }
+        let hash = hash_bytes(bound);
+        let i = hash as usize & (Self::SLOTS - 1);
+        let slot = &mut self.slots[i];
+        if slot.hash == hash && slot.bytes == bound {
+            if slot.rendered.is_none() {
+                slot.rendered = Some(RenderedBound::new(bound));
+            }
+            self.last = i;
+            return self.slots[i].rendered.as_ref();
+        }
+        slot.hash = hash;
+        slot.bytes.clear();
+        slot.bytes.extend_from_slice(bound);
+        slot.rendered = None;
+        None
+    }
+}
+
+/// A fast, non-cryptographic hash of a short byte string.
+#[inline]
+fn hash_bytes(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap());
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ h >> 29
+}
+
+/// Calls `f` for the top-level entries of a record whose bound fields are
+/// `bound`, rendered, and `f(None)` where those go (after the context,
+/// before the event's fields), in the order [`for_each_top_with`] (or
+/// [`for_each_top`], without `statics`) would. False, having called
+/// nothing, when a key of the record or of `statics` is one of the bound
+/// fields' keys, or one of the statics' is the record's: the caller then
+/// walks the record as usual.
+#[inline(always)]
+pub(crate) fn for_each_top_rendered<'a>(
+    rec: &RecordView<'a>,
+    bound: &RenderedBound,
+    statics: Option<&Statics>,
+    mut f: impl FnMut(Option<&Entry<'a>>),
+) -> bool {
+    let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
+    let mut list = EntryList::new(&mut storage);
+    list.push_top(&[rec.context]);
+    let split = list.total();
+    list.push_top(&[rec.fields]);
+    if list.has_any(bound.mask, &bound.keys) {
+        return false;
+    }
+    if let Some(st) = statics
+        && (list.has_any(st.mask, &st.keys) || bound.overlaps(st))
+    {
+        return false;
+    }
+    let mut written = false;
+    list.for_each_unique_at(|i, e| {
+        if !written && i >= split {
+            f(None);
+            written = true;
+        }
+        f(Some(e));
+    });
+    if !written {
+        f(None);
+    }
+    true
 }
 
 /// Calls `f` for each entry of a nested object, de-duplicated.

@@ -8,6 +8,18 @@ use crate::value::{Field, FieldWriter, Value, field};
 
 /// Builds a record the way the producer does, without a logger.
 fn record(level: Level, name: &str, msg: &str, ctx: &[Field<'_>], fields: &[Field<'_>]) -> RecBuf {
+    record_bound(level, name, msg, ctx, &[], fields)
+}
+
+/// [`record`], with bound fields.
+fn record_bound(
+    level: Level,
+    name: &str,
+    msg: &str,
+    ctx: &[Field<'_>],
+    bound: &[Field<'_>],
+    fields: &[Field<'_>],
+) -> RecBuf {
     let limits = Limits::default();
     let encode = |f: &[Field<'_>]| {
         let mut b = RecBuf::new();
@@ -17,6 +29,7 @@ fn record(level: Level, name: &str, msg: &str, ctx: &[Field<'_>], fields: &[Fiel
         b.as_slice().to_vec()
     };
     let ctx = encode(ctx);
+    let bound = encode(bound);
     let fields = encode(fields);
     let mut buf = RecBuf::new();
     let mut h = [0u8; HEADER_BYTES];
@@ -24,10 +37,12 @@ fn record(level: Level, name: &str, msg: &str, ctx: &[Field<'_>], fields: &[Fiel
     h[2..4].copy_from_slice(&(name.len() as u16).to_le_bytes());
     h[4..12].copy_from_slice(&1_796_316_263_123_456_789u64.to_le_bytes());
     h[12..16].copy_from_slice(&(ctx.len() as u32).to_le_bytes());
+    h[16..20].copy_from_slice(&(bound.len() as u32).to_le_bytes());
     h[20..24].copy_from_slice(&(msg.len() as u32).to_le_bytes());
     buf.extend(&h);
     buf.extend(name.as_bytes());
     buf.extend(&ctx);
+    buf.extend(&bound);
     buf.extend(msg.as_bytes());
     buf.extend(&fields);
     buf
@@ -210,5 +225,112 @@ fn keys_stay_unique_whether_or_not_their_fingerprints_collide() {
             1,
             "{k} in {line}"
         );
+    }
+}
+
+/// Field lists drawn from a few keys (reserved ones among them) and
+/// values of every kind, so that context, bound fields, statics and the
+/// event's fields often share keys.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        self.0 >> 33
+    }
+
+    fn fields(&mut self, max: u64) -> Vec<(String, Value<'static>)> {
+        const KEYS: [&str; 8] = ["a", "b", "service", "ts", "msg", "user", "x\"y", "pod"];
+        const NESTED: &[Field<'static>] = &[
+            Field {
+                key: "inner",
+                value: Value::I64(1),
+            },
+            Field {
+                key: "inner",
+                value: Value::Str("again"),
+            },
+        ];
+        (0..self.next() % (max + 1))
+            .map(|_| {
+                let key = KEYS[(self.next() % KEYS.len() as u64) as usize].to_string();
+                let value = match self.next() % 6 {
+                    0 => Value::I64(self.next() as i64 - (1 << 30)),
+                    1 => Value::Str("checkout \"eu\"\n"),
+                    2 => Value::F64(12.5),
+                    3 => Value::Bool(true),
+                    4 => Value::Object(NESTED),
+                    _ => Value::Null,
+                };
+                (key, value)
+            })
+            .collect()
+    }
+}
+
+fn as_fields<'a>(list: &'a [(String, Value<'static>)]) -> Vec<Field<'a>> {
+    list.iter()
+        .map(|(k, v)| Field {
+            key: k.as_str(),
+            value: *v,
+        })
+        .collect()
+}
+
+#[test]
+fn bound_fields_written_from_their_rendered_form_match_the_walk() {
+    let mut draw = Draw(7);
+    let limits = Limits::default();
+    for round in 0..3000 {
+        let ctx = draw.fields(2);
+        let bound = draw.fields(4);
+        let fields = draw.fields(3);
+        let statics = draw.fields(2);
+        let rec = record_bound(
+            Level::Info,
+            "app",
+            "m",
+            &as_fields(&ctx),
+            &as_fields(&bound),
+            &as_fields(&fields),
+        );
+        let other = record_bound(Level::Info, "app", "m", &[], &[field("k", 1)], &[]);
+        let st = (round % 2 == 0).then(|| {
+            let mut b = RecBuf::new();
+            let mut w = FieldWriter::new(&mut b, &limits);
+            w.fields(&as_fields(&statics));
+            w.finish();
+            Statics::new(b.as_slice())
+        });
+        let encode = |enc: &mut Encoder, rec: &RecBuf| {
+            let mut out = Vec::new();
+            let view = RecordView::decode(rec.as_slice());
+            match &st {
+                Some(st) => enc.encode_with(&view, st, &mut out),
+                None => enc.encode(&view, &mut out),
+            }
+            String::from_utf8(out).unwrap()
+        };
+        // The first sight of the bound fields is walked; the second
+        // renders them; the third finds them as the last ones used; the
+        // fourth, after another logger's record, through the table.
+        let mut enc = Encoder::new(EncoderConfig::Ndjson, false);
+        let walked = encode(&mut enc, &rec);
+        let parsed: serde_json::Value = serde_json::from_str(&walked).unwrap();
+        assert!(parsed.is_object(), "{walked}");
+        for time in 2..=4 {
+            if time == 4 {
+                encode(&mut enc, &other);
+            }
+            assert_eq!(
+                encode(&mut enc, &rec),
+                walked,
+                "encoding {time} of round {round}: ctx {ctx:?} bound {bound:?} fields {fields:?} \
+                 statics {statics:?}"
+            );
+        }
     }
 }
