@@ -131,23 +131,29 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    #[test]
-    fn per_thread_sums_owned_and_shared_stripes() {
-        let c = Arc::new(PerThread::default());
-        // More threads than stripes to own, so some share.
-        let threads: Vec<_> = (0..OWNED + 8)
+    /// Calls `incr` `each` times on each of `threads` threads at once.
+    fn add_from_threads(threads: usize, each: usize, incr: impl Fn() + Clone + Send + 'static) {
+        let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let c = Arc::clone(&c);
+                let incr = incr.clone();
                 std::thread::spawn(move || {
-                    for _ in 0..1_000 {
-                        c.incr();
+                    for _ in 0..each {
+                        incr();
                     }
                 })
             })
             .collect();
-        for t in threads {
-            t.join().unwrap();
+        for h in handles {
+            h.join().unwrap();
         }
+    }
+
+    #[test]
+    fn per_thread_sums_owned_and_shared_stripes() {
+        let c = Arc::new(PerThread::default());
+        // More threads than stripes to own, so some share.
+        let shared = Arc::clone(&c);
+        add_from_threads(OWNED + 8, 1_000, move || shared.incr());
         assert_eq!(c.get(), (OWNED as u64 + 8) * 1_000);
         assert!(NEXT_THREAD.load(Ordering::Relaxed) > OWNED);
     }
@@ -155,19 +161,8 @@ mod tests {
     #[test]
     fn striped_sums_adds_from_many_threads() {
         let c = Arc::new(Striped::default());
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let c = Arc::clone(&c);
-                std::thread::spawn(move || {
-                    for _ in 0..10_000 {
-                        c.incr();
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+        let shared = Arc::clone(&c);
+        add_from_threads(4, 10_000, move || shared.incr());
         assert_eq!(c.get(), 40_000);
     }
 }
