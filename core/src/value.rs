@@ -305,23 +305,26 @@ impl<'b> FieldWriter<'b> {
     }
 
     /// Writes a signed integer.
+    #[inline]
     pub fn i64(&mut self, key: Option<&[u8]>, n: i64) {
         self.word(tag::I64, key, n.to_le_bytes());
     }
 
     /// Writes an unsigned integer.
+    #[inline]
     pub fn u64(&mut self, key: Option<&[u8]>, n: u64) {
         self.word(tag::U64, key, n.to_le_bytes());
     }
 
     /// Writes a double.
+    #[inline]
     pub fn f64(&mut self, key: Option<&[u8]>, n: f64) {
         self.word(tag::F64, key, n.to_le_bytes());
     }
 
     /// Writes an 8-byte scalar of type `t`: in one step when it can, else
     /// tag, key and word one after the other.
-    #[inline]
+    #[inline(always)]
     fn word(&mut self, t: u8, key: Option<&[u8]>, word: [u8; 8]) {
         if let Some(k) = key {
             let trusted = self.trusted_keys;
@@ -335,6 +338,7 @@ impl<'b> FieldWriter<'b> {
     }
 
     /// Writes a string given as bytes, repairing invalid UTF-8.
+    #[inline]
     pub fn str(&mut self, key: Option<&[u8]>, s: &[u8]) {
         if let Some(k) = key {
             let trusted = self.trusted_keys;
