@@ -122,12 +122,19 @@ def load(port: int, seconds: float, connections: int) -> tuple[int, float]:
     else:
         cmd = [sys.executable, str(HERE / "load.py"), "127.0.0.1", str(port), path,
                str(seconds), str(connections)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
-    total = re.search(r"(\d+) requests in", out)
-    rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    total = re.search(r"(\d+) requests in", run.stdout)
+    rps = re.search(r"Requests/sec:\s*([\d.]+)", run.stdout)
     if not total or not rps:
-        raise SystemExit(f"could not read the load generator's output:\n{out}")
+        raise LoadFailed(
+            f"{cmd[0]} exited with {run.returncode}; stdout: {run.stdout.strip()!r}; "
+            f"stderr: {run.stderr.strip()!r}"
+        )
     return int(total.group(1)), float(rps.group(1))
+
+
+class LoadFailed(Exception):
+    """The load generator gave no result: not a measurement."""
 
 
 def count_log_lines(variant: str, log_dir: Path) -> int | None:
@@ -187,13 +194,29 @@ class Server:
         self.proc.send_signal(signal.SIGSTOP)
 
     def load(self, seconds: float, connections: int) -> float:
-        self.proc.send_signal(signal.SIGCONT)
-        try:
-            total, rps = load(self.port, seconds, connections)
-        finally:
-            self.pause()
-        self.served += total
-        return rps
+        """Requests/s under load for `seconds`. A load generator that gives
+        no result is run once more (and said so) when the server is still
+        up; a server that died stops the benchmark with its stderr."""
+        for attempt in (1, 2):
+            self.proc.send_signal(signal.SIGCONT)
+            try:
+                total, rps = load(self.port, seconds, connections)
+            except LoadFailed as e:
+                if self.proc.poll() is not None:
+                    raise SystemExit(
+                        f"uvicorn ({self.variant}) exited with {self.proc.returncode} under "
+                        f"load: {self.stderr.read_text(errors='replace')}"
+                    ) from e
+                if attempt == 2:
+                    raise SystemExit(f"the load generator failed twice on {self.variant}: {e}") from e
+                print(f"  {self.variant}: the load generator failed ({e}); once more",
+                      file=sys.stderr)
+                continue
+            finally:
+                self.pause()
+            self.served += total
+            return rps
+        raise AssertionError("not reached")
 
     def stop(self) -> int | None:
         """Shuts the server down (its lifespan drains the logger) and
