@@ -102,8 +102,12 @@ fn run(path: &Path, plan: &Plan, variant: Variant) -> Result<Finished, String> {
     if !matches!(variant, Variant::BoundFive) {
         doc["plugins"] = json!({"dirs": [dir]});
     }
-    let config = Config::parse_with(&doc.to_string(), Format::Json, &|_| None)
-        .map_err(|e| format!("asynclog: {e}"))?;
+    // `ASYNCLOG_*` overrides apply, as they do to the other asynclog
+    // contenders.
+    let config = Config::parse_with(&doc.to_string(), Format::Json, &|var| {
+        std::env::var(var).ok()
+    })
+    .map_err(|e| format!("asynclog: {e}"))?;
     let root = Logger::new(config).map_err(|e| format!("asynclog: {e}"))?;
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let log = match variant {
