@@ -213,10 +213,10 @@ impl Json {
         });
         if done
             && let Some(st) = statics
-            && !st.json.is_empty()
+            && !st.rendered.json.is_empty()
         {
             out.push(b',');
-            put(out, &st.json);
+            put(out, &st.rendered.json);
         }
         done
     }
@@ -267,9 +267,9 @@ impl Json {
             out.push(b',');
             write_entry(out, e);
         });
-        if rendered && !statics.json.is_empty() {
+        if rendered && !statics.rendered.json.is_empty() {
             out.push(b',');
-            put(out, &statics.json);
+            put(out, &statics.rendered.json);
         }
         put(out, b"}\n");
     }

@@ -202,14 +202,16 @@ impl<'s, 'a> EntryList<'s, 'a> {
         }
     }
 
-    /// True when an entry has one of `keys` (whose fingerprints make
-    /// `mask`).
+    /// True when an entry has one of `rendered`'s keys.
     #[inline]
-    fn has_any(&self, mask: u64, keys: &[(String, bool)]) -> bool {
-        self.seen & mask != 0
+    fn has_any(&self, rendered: &Rendered) -> bool {
+        self.seen & rendered.mask != 0
             && (0..self.total()).any(|i| {
                 let e = self.get(i);
-                keys.iter().any(|(k, r)| *r == e.2 && k.as_str() == e.0)
+                rendered
+                    .keys
+                    .iter()
+                    .any(|(k, r)| *r == e.2 && k.as_str() == e.0)
             })
     }
 }
@@ -224,19 +226,56 @@ pub(crate) fn for_each_top<'a>(rec: &RecordView<'a>, f: impl FnMut(&Entry<'a>)) 
     list.for_each_unique(f);
 }
 
-/// Static fields a plugin gave once, ready for encoders that can write
-/// them as pre-rendered text: their keys (to tell whether an event has one
-/// of them) and the encoded list (for when it does).
+/// Top-level members rendered once as NDJSON text, with their keys, to
+/// tell whether a record repeats one of them: a plugin's static fields, a
+/// logger's bound fields.
 #[derive(Debug, Default)]
-pub(crate) struct Statics {
-    /// The fields, in the field encoding, repeated keys removed.
-    pub encoded: Vec<u8>,
+pub(crate) struct Rendered {
     /// Each key, and whether it is written renamed.
     keys: Vec<(String, bool)>,
     /// The union of the keys' fingerprints.
     mask: u64,
-    /// The fields as NDJSON members, comma-separated: `"k":"v","n":1`.
+    /// The members, comma-separated: `"k":"v","n":1`.
     pub json: Vec<u8>,
+}
+
+impl Rendered {
+    /// Renders a top-level field list (a logger's bound fields), repeated
+    /// keys left out as [`for_each_top`] leaves them out.
+    fn of_fields(fields: &[u8]) -> Rendered {
+        let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
+        let mut list = EntryList::new(&mut storage);
+        list.push_top(&[fields]);
+        let mut r = Rendered::default();
+        list.for_each_unique(|e| r.push(e));
+        r
+    }
+
+    /// Appends one member.
+    fn push(&mut self, &(key, item, renamed): &Entry<'_>) {
+        self.mask |= fingerprint(key, renamed);
+        self.keys.push((key.to_string(), renamed));
+        if !self.json.is_empty() {
+            self.json.push(b',');
+        }
+        json::write_entry(&mut self.json, &(key, item, renamed));
+    }
+
+    /// True when `other` has one of these keys.
+    fn overlaps(&self, other: &Rendered) -> bool {
+        self.mask & other.mask != 0 && self.keys.iter().any(|k| other.keys.contains(k))
+    }
+}
+
+/// Static fields a plugin gave once, ready for encoders that can write
+/// them as pre-rendered text, and the encoded list (for when an event has
+/// one of their keys).
+#[derive(Debug, Default)]
+pub(crate) struct Statics {
+    /// The fields, in the field encoding, repeated keys removed.
+    pub encoded: Vec<u8>,
+    /// The fields as NDJSON members.
+    pub rendered: Rendered,
 }
 
 impl Statics {
@@ -272,14 +311,8 @@ impl Statics {
             w.finish();
         }
         st.encoded = w_buf.as_slice().to_vec();
-        for (k, v) in &kept {
-            let renamed = is_reserved(k);
-            st.mask |= fingerprint(k, renamed);
-            st.keys.push(((*k).to_string(), renamed));
-            if !st.json.is_empty() {
-                st.json.push(b',');
-            }
-            json::write_entry(&mut st.json, &(k, *v, renamed));
+        for &(k, v) in &kept {
+            st.rendered.push(&(k, v, is_reserved(k)));
         }
         st
     }
@@ -299,7 +332,7 @@ pub(crate) fn for_each_top_with<'a>(
     let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
     let mut list = EntryList::new(&mut storage);
     list.push_top(&[rec.context, rec.bound, rec.fields]);
-    if !list.has_any(statics.mask, &statics.keys) {
+    if !list.has_any(&statics.rendered) {
         list.for_each_unique(&mut f);
         return true;
     }
@@ -308,46 +341,6 @@ pub(crate) fn for_each_top_with<'a>(
     list.push_top(&[rec.context, rec.bound, &statics.encoded, rec.fields]);
     list.for_each_unique(f);
     false
-}
-
-/// A logger's bound fields rendered once as NDJSON members, for records
-/// that carry the same bound fields as many before them.
-#[derive(Debug)]
-pub(crate) struct RenderedBound {
-    /// Each key written, and whether it is written renamed.
-    keys: Vec<(String, bool)>,
-    /// The union of the keys' fingerprints.
-    mask: u64,
-    /// The members, comma-separated, repeated keys left out as
-    /// [`for_each_top`] leaves them out.
-    pub json: Vec<u8>,
-}
-
-impl RenderedBound {
-    fn new(bound: &[u8]) -> RenderedBound {
-        let mut storage = [const { MaybeUninit::uninit() }; INLINE_ENTRIES];
-        let mut list = EntryList::new(&mut storage);
-        list.push_top(&[bound]);
-        let mut r = RenderedBound {
-            keys: Vec::new(),
-            mask: 0,
-            json: Vec::new(),
-        };
-        list.for_each_unique(|e| {
-            r.keys.push((e.0.to_string(), e.2));
-            r.mask |= fingerprint(e.0, e.2);
-            if !r.json.is_empty() {
-                r.json.push(b',');
-            }
-            json::write_entry(&mut r.json, e);
-        });
-        r
-    }
-
-    /// True when `statics` has one of these keys.
-    fn overlaps(&self, statics: &Statics) -> bool {
-        self.mask & statics.mask != 0 && self.keys.iter().any(|k| statics.keys.contains(k))
-    }
 }
 
 /// The bound fields of recent records, rendered the second time they are
@@ -365,7 +358,7 @@ pub(crate) struct BoundCache {
 struct BoundSlot {
     hash: u64,
     bytes: Vec<u8>,
-    rendered: Option<RenderedBound>,
+    rendered: Option<Rendered>,
 }
 
 impl BoundCache {
@@ -384,7 +377,7 @@ impl BoundCache {
 
     /// The rendered form of `bound`, if these bytes were seen before.
     #[inline]
-    pub(crate) fn get(&mut self, bound: &[u8]) -> Option<&RenderedBound> {
+    pub(crate) fn get(&mut self, bound: &[u8]) -> Option<&Rendered> {
         let last = self.last;
         if self.slots[last].rendered.is_some() && self.slots[last].bytes == bound {
             return self.slots[last].rendered.as_ref();
@@ -397,7 +390,7 @@ impl BoundCache {
         let slot = &mut self.slots[i];
         if slot.hash == hash && slot.bytes == bound {
             if slot.rendered.is_none() {
-                slot.rendered = Some(RenderedBound::new(bound));
+                slot.rendered = Some(Rendered::of_fields(bound));
             }
             self.last = i;
             return self.slots[i].rendered.as_ref();
@@ -436,7 +429,7 @@ fn hash_bytes(b: &[u8]) -> u64 {
 #[inline(always)]
 pub(crate) fn for_each_top_rendered<'a>(
     rec: &RecordView<'a>,
-    bound: &RenderedBound,
+    bound: &Rendered,
     statics: Option<&Statics>,
     mut f: impl FnMut(Option<&Entry<'a>>),
 ) -> bool {
@@ -445,11 +438,11 @@ pub(crate) fn for_each_top_rendered<'a>(
     list.push_top(&[rec.context]);
     let split = list.total();
     list.push_top(&[rec.fields]);
-    if list.has_any(bound.mask, &bound.keys) {
+    if list.has_any(bound) {
         return false;
     }
     if let Some(st) = statics
-        && (list.has_any(st.mask, &st.keys) || bound.overlaps(st))
+        && (list.has_any(&st.rendered) || bound.overlaps(&st.rendered))
     {
         return false;
     }
